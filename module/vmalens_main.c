@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmalens: show how a process's virtual address space is laid out, and why.
+ *
+ * Module entry points and the debugfs directory every report lives in.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+
+#include "uapi/vmalens.h"
+
+#define VMALENS_VERSION "0.1.0"
+
+static struct dentry *vmalens_dir;
+
+static int version_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "vmalens %s abi %d\n", VMALENS_VERSION, VMALENS_ABI_VERSION);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(version);
+
+static int __init vmalens_init(void)
+{
+	vmalens_dir = debugfs_create_dir("vmalens", NULL);
+	if (IS_ERR(vmalens_dir)) {
+		pr_err("cannot create the debugfs directory (%ld)\n",
+		       PTR_ERR(vmalens_dir));
+		return PTR_ERR(vmalens_dir);
+	}
+	debugfs_create_file("version", 0400, vmalens_dir, NULL, &version_fops);
+	return 0;
+}
+
+static void __exit vmalens_exit(void)
+{
+	debugfs_remove(vmalens_dir);
+}
+
+module_init(vmalens_init);
+module_exit(vmalens_exit);
+
+MODULE_DESCRIPTION("Virtual address space layout inspector");
+MODULE_VERSION(VMALENS_VERSION);
+MODULE_LICENSE("GPL");
