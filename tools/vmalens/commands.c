@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command table, and the two commands that read no report: help and
+ * version.  Help text is generated from the table so that it cannot drift
+ * from the commands; test_parse.c holds doc/vmalens.1 to the same table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "main.h"
+#include "../../module/uapi/vmalens.h"
+
+static int do_help(int argc, char **argv);
+static int do_version(int argc, char **argv);
+
+#define PID_DETAILS \
+	"  PID is a process id in vmalens's pid namespace, or \"self\"; it defaults\n" \
+	"  to the vmalens process itself (like /proc/self).  Reading another\n" \
+	"  process needs CAP_SYS_PTRACE; debugfs itself needs root.\n"
+
+const struct cmd main_cmds[] = {
+	{ "layout", do_layout, "[PID]",
+	  "show the address-space layout parameters of a process",
+	  "  Prints mmap_base, the legacy/top-down choice, brk, stack, vdso,\n"
+	  "  randomisation bits and the stack guard gap, one field a line.\n"
+	  PID_DETAILS },
+	{ "vmas", do_vmas, "[PID]",
+	  "list the VMAs of a process, with the gaps between them",
+	  "  Prints the /proc/PID/maps columns plus each VMA's kind and vm_flags,\n"
+	  "  and a gap row where two VMAs do not touch (with the stack guard gap).\n"
+	  "  With --json: an array of VMA objects, each with \"gap_before\".\n"
+	  PID_DETAILS },
+	{ "tasks", do_tasks, "",
+	  "list the processes with an address space",
+	  "  Without CAP_SYS_PTRACE only vmalens's own process is listed.\n" },
+	{ "version", do_version, "",
+	  "show the versions of this tool and of the loaded module", NULL },
+	{ "help", do_help, "[COMMAND]",
+	  "show this help, or the help of one command", NULL },
+	{ 0 }
+};
+
+void print_usage(FILE *f)
+{
+	const struct cmd *cmd;
+	int width = 0, w;
+
+	for (cmd = main_cmds; cmd->name; cmd++) {
+		w = strlen(cmd->name) + 1 + strlen(cmd->args);
+		if (w > width)
+			width = w;
+	}
+	fprintf(f, "Usage: %s [OPTIONS] COMMAND [ARGS]\n\nCommands:\n", bin_name);
+	for (cmd = main_cmds; cmd->name; cmd++) {
+		char head[128];
+
+		snprintf(head, sizeof(head), "%s %s", cmd->name, cmd->args);
+		fprintf(f, "    %s %-*s  %s\n", bin_name, width, head, cmd->summary);
+	}
+	fprintf(f,
+		"\nOptions:\n"
+		"    -j, --json      JSON output (errors too: {\"error\": ...} on stdout)\n"
+		"    -p, --pretty    indented JSON output (implies --json)\n"
+		"    -h, --help      this help, or with COMMAND the help of COMMAND\n"
+		"    -V, --version   same as '%s version'\n"
+		"\nPID defaults to the vmalens process itself (like /proc/self).\n"
+		"See %s(1).\n", bin_name, bin_name);
+}
+
+static int do_help(int argc, char **argv)
+{
+	const struct cmd *cmd;
+
+	if (argc == 0) {
+		if (json_output) {
+			/* a JSON caller asking for help still gets JSON */
+			jsonw_start_array(json_wtr);
+			for (cmd = main_cmds; cmd->name; cmd++)
+				jsonw_string(json_wtr, cmd->name);
+			jsonw_end_array(json_wtr);
+			return EXIT_OK;
+		}
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return usage_err("help", "too many arguments");
+	cmd = cmd_find(main_cmds, argv[0]);
+	if (!cmd)
+		return usage_err(NULL, "unknown command '%s'", argv[0]);
+	print_cmd_usage(stdout, cmd);
+	return EXIT_OK;
+}
+
+/* The module's version line: "vmalens 0.1.0 abi 1". */
+static int do_version(int argc, char **argv)
+{
+	char version[32] = "", *buf;
+	int abi = -1, err = 0;
+
+	(void)argv;
+	if (argc > 0)
+		return usage_err("version", "too many arguments");
+
+	buf = read_report_quiet("version", 0, &err);
+	if (buf && sscanf(buf, "vmalens %31s abi %d", version, &abi) != 2)
+		abi = -1;
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "version", VMALENS_TOOL_VERSION);
+		jsonw_int_field(json_wtr, "abi", VMALENS_ABI_VERSION);
+		jsonw_name(json_wtr, "module");
+		if (abi >= 0) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "version", version);
+			jsonw_int_field(json_wtr, "abi", abi);
+			jsonw_end_object(json_wtr);
+		} else {
+			jsonw_null(json_wtr);
+		}
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("%s v%s (abi %d)\n", bin_name, VMALENS_TOOL_VERSION,
+		       VMALENS_ABI_VERSION);
+		if (abi >= 0)
+			printf("module v%s (abi %d)%s\n", version, abi,
+			       abi != VMALENS_ABI_VERSION ? " -- abi mismatch" : "");
+		else if (buf)
+			printf("module: unrecognised version line\n");
+		else
+			printf("module: unavailable (%s)\n", strerror(err));
+	}
+	free(buf);
+	return EXIT_OK;
+}

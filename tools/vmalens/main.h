@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMALENS_MAIN_H
+#define VMALENS_MAIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "json_writer.h"
+
+#define VMALENS_TOOL_VERSION	"0.1.0"
+#define VMALENS_DEBUGFS_DIR	"/sys/kernel/debug/vmalens"
+
+/* Exit statuses (doc/vmalens.1, EXIT STATUS). */
+#define EXIT_OK		0
+#define EXIT_ERR	1	/* the report could not be read */
+#define EXIT_USAGE	2	/* bad command line */
+
+extern const char *bin_name;
+extern bool json_output;
+extern bool pretty_output;
+extern json_writer_t *json_wtr;
+
+/*
+ * A command: its name, its worker, its arguments and one line for help.
+ * "vmalens help", "vmalens CMD --help" and the unit test that holds the
+ * man page to the table all read these tables.
+ */
+struct cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+	const char *args;		/* after "vmalens NAME" */
+	const char *summary;		/* one line, lowercase */
+	const char *details;		/* more lines for "NAME --help", or NULL */
+};
+
+extern const struct cmd main_cmds[];
+
+int cmd_select(const struct cmd *cmds, int argc, char **argv);
+void print_usage(FILE *f);
+void print_cmd_usage(FILE *f, const struct cmd *cmd);
+const struct cmd *cmd_find(const struct cmd *cmds, const char *name);
+
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Read a whole debugfs report.  pid > 0 is written to the open file first
+ * (it overrides the global target for that file only); pid == 0 reads the
+ * file as is.  Returns a NUL-terminated buffer to free(), or NULL after
+ * p_err() has explained why.
+ */
+char *read_report(const char *file, pid_t pid);
+/* The same without p_err(): NULL with *err set to the errno. */
+char *read_report_quiet(const char *file, pid_t pid, int *err);
+
+/* Parse "[PID] [help]" arguments of a per-process command. */
+int parse_pid_args(const char *cmd, int argc, char **argv, pid_t *pid);
+bool is_help_arg(const char *arg);
+
+/* "4.0 KiB", "1.5 MiB": for plain output only */
+const char *human_size(unsigned long long bytes, char *buf, size_t len);
+
+/* Parse one whole report and print it (the unit test feeds them text). */
+int layout_show(char *buf);
+int vmas_show(char *buf);
+int tasks_show(char *buf);
+
+int do_layout(int argc, char **argv);
+int do_vmas(int argc, char **argv);
+int do_tasks(int argc, char **argv);
+
+#endif /* VMALENS_MAIN_H */
