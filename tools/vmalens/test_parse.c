@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side unit test for the vmalens CLI: the parsers, the JSON writer,
+ * the printers fed with sample reports, and the command table against
+ * "vmalens help" and the man page.
+ *
+ *   test_parse MANPAGE [VMALENS-BINARY]
+ *
+ * Exits 1 if any check fails.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "main.h"
+#include "parse.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
+#define CHECK_STR(got, want) \
+	CHECK(!strcmp((got), (want)), "got '%s', want '%s'", (got), (want))
+
+/* The column layout of a /proc/PID/maps line on a 64-bit kernel. */
+static char *maps_line(const char *prefix, const char *name, const char *extra)
+{
+	static char line[1024];
+	int len = snprintf(line, sizeof(line), "%s", prefix);
+
+	if (*name) {
+		while (len < MAPS_NAME_COLUMN)
+			line[len++] = ' ';
+		len += snprintf(line + len, sizeof(line) - len, "%s", name);
+	}
+	snprintf(line + len, sizeof(line) - len, "\t%s", extra);
+	return line;
+}
+
+static void test_vma_lines(void)
+{
+	struct vma_line v;
+	char buf[512];
+
+	CHECK(!parse_vma_line(maps_line("55d0c2a3c000-55d0c2a3e000 r--p 00001000 fd:01 1234567 ",
+					"/usr/bin/sleep", "kind=file flags=0x8000071"), &v), "file");
+	CHECK(v.start == 0x55d0c2a3c000 && v.end == 0x55d0c2a3e000, "range");
+	CHECK_STR(v.perms, "r--p");
+	CHECK(v.offset == 0x1000, "offset %" PRIx64, v.offset);
+	CHECK(v.dev_major == 0xfd && v.dev_minor == 1, "dev");
+	CHECK(v.inode == 1234567, "inode");
+	CHECK_STR(v.path, "/usr/bin/sleep");
+	CHECK_STR(v.kind, "file");
+	CHECK(v.has_flags && v.flags == 0x8000071, "flags");
+
+	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 rw-s 00000000 00:05 42 ",
+					"/tmp/my dir/a  b (deleted)",
+					"kind=file flags=0xfb"), &v), "spaces");
+	CHECK_STR(v.path, "/tmp/my dir/a  b (deleted)");
+
+	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ",
+					"[anon:my name]", "kind=anon flags=0x100073"), &v), "anon name");
+	CHECK_STR(v.path, "[anon:my name]");
+	CHECK_STR(v.kind, "anon");
+
+	/* unnamed: no padding, the TAB right after "inode " */
+	strcpy(buf, "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \tkind=anon flags=0x100073");
+	CHECK(!parse_vma_line(buf, &v), "unnamed");
+	CHECK_STR(v.path, "");
+	CHECK_STR(v.kind, "anon");
+
+	/* a name with leading blanks survives the usual padding */
+	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 r--p 00000000 08:01 7 ",
+					"  lead", "kind=file flags=0x71"), &v), "lead");
+	CHECK_STR(v.path, "  lead");
+
+	/* the TAB escape: the last TAB still starts the extra fields */
+	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 r--p 00000000 08:01 7 ",
+					"/tmp/a\\011b\\012c", "kind=file flags=0x71"), &v), "esc");
+	CHECK_STR(v.path, "/tmp/a\\011b\\012c");
+
+	/* stack, heap, vdso; an unknown extra field from a newer module */
+	CHECK(!parse_vma_line(maps_line("7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 ",
+					"[stack]", "kind=stack flags=0x100173 future=1"), &v), "stack");
+	CHECK_STR(v.path, "[stack]");
+	CHECK_STR(v.kind, "stack");
+	CHECK(v.flags == 0x100173, "stack flags");
+
+	/* a module that pads less than /proc: blanks are skipped */
+	strcpy(buf, "1000-2000 r-xp 00000000 08:01 7   /bin/x\tkind=file flags=0x75");
+	CHECK(!parse_vma_line(buf, &v), "short pad");
+	CHECK_STR(v.path, "/bin/x");
+
+	strcpy(buf, "1000-2000 r-xp 00000000 08:01 7 /bin/x");
+	CHECK(parse_vma_line(buf, &v), "no TAB must fail");
+	strcpy(buf, "1000-2000 r-xp 00000000 08:01\tkind=file flags=0x75");
+	CHECK(parse_vma_line(buf, &v), "missing inode must fail");
+	strcpy(buf, "2000-1000 r-xp 00000000 08:01 7 \tkind=file flags=0x75");
+	CHECK(parse_vma_line(buf, &v), "end < start must fail");
+	strcpy(buf, "1000-2000 r-xp 00000000 08:01 7 \tkind=file flags=75");
+	CHECK(parse_vma_line(buf, &v), "flags without 0x must fail");
+	strcpy(buf, "1000-2000 r-xpq 00000000 08:01 7 \tkind=file flags=0x75");
+	CHECK(parse_vma_line(buf, &v), "5 perms must fail");
+}
+
+static void test_gap_lines(void)
+{
+	struct gap_line g;
+
+	CHECK(is_gap_line("-- gap 0x1000-0x2000 4096"), "is gap");
+	CHECK(!is_gap_line("1000-2000 r--p"), "not gap");
+	CHECK(!parse_gap_line("-- gap 0x0-0x55d0c2a3c000 94206040834048", &g), "gap");
+	CHECK(g.start == 0 && g.end == 0x55d0c2a3c000 && g.bytes == 94206040834048ULL,
+	      "gap values");
+	CHECK(!g.has_guard && g.guard == 0, "no guard");
+	CHECK(!parse_gap_line("-- gap 0x7ffc00000000-0x7ffc00100000 1048576 guard=1048576", &g),
+	      "guard");
+	CHECK(g.has_guard && g.guard == 1048576, "guard value");
+	CHECK(parse_gap_line("-- gap 0x1000-0x2000", &g), "no size must fail");
+	CHECK(parse_gap_line("-- gap 0x1000-0x2000 4096 guard=", &g), "empty guard must fail");
+	CHECK(parse_gap_line("-- gap 0x1000-0x2000 4096 junk", &g), "junk must fail");
+}
+
+static void test_layout_lines(void)
+{
+	struct layout_field f;
+	char buf[128];
+
+	strcpy(buf, "mmap_base: 0x7f0c2a3c4000");
+	CHECK(!parse_layout_line(buf, &f), "layout");
+	CHECK_STR(f.key, "mmap_base");
+	CHECK_STR(f.value, "0x7f0c2a3c4000");
+	strcpy(buf, "comm: a: b");
+	CHECK(!parse_layout_line(buf, &f), "comm");
+	CHECK_STR(f.value, "a: b");
+	strcpy(buf, "no separator");
+	CHECK(parse_layout_line(buf, &f), "must fail");
+
+	CHECK(layout_field_type("comm", "1234") == FIELD_STRING, "comm type");
+	CHECK(layout_field_type("layout", "topdown") == FIELD_STRING, "layout type");
+	CHECK(layout_field_type("vdso", "0x0") == FIELD_HEX, "hex type");
+	CHECK(layout_field_type("mmap_rnd_bits", "-1") == FIELD_NUMBER, "-1 type");
+	CHECK(layout_field_type("map_count", "42") == FIELD_NUMBER, "num type");
+	CHECK(layout_field_type("future", "1 2") == FIELD_STRING, "other type");
+}
+
+static void test_task_lines(void)
+{
+	struct task_line t;
+	char buf[256];
+
+	CHECK(is_tasks_header("    PID LAYOUT   MMAP_BASE          START_BRK          BRK                MAPS COMM"),
+	      "header");
+	strcpy(buf, "      1 topdown  0x7f0c2a3c4000     0x55d0c2a3c000     0x55d0c2a5d000        9 init");
+	CHECK(!is_tasks_header(buf), "row is no header");
+	CHECK(!parse_task_line(buf, &t), "row");
+	CHECK(t.pid == 1 && t.map_count == 9, "numbers");
+	CHECK(t.mmap_base == 0x7f0c2a3c4000 && t.start_brk == 0x55d0c2a3c000 &&
+	      t.brk == 0x55d0c2a5d000, "addresses");
+	CHECK_STR(t.layout, "topdown");
+	CHECK_STR(t.comm, "init");
+	strcpy(buf, "  412 legacy   0x40000000 0x8000 0x9000 3 Web Content  x");
+	CHECK(!parse_task_line(buf, &t), "comm with spaces");
+	CHECK_STR(t.comm, "Web Content  x");
+	strcpy(buf, "  412 legacy   0x40000000 0x8000");
+	CHECK(parse_task_line(buf, &t), "short row must fail");
+	strcpy(buf, "  -4 legacy 0x1 0x2 0x3 3 x");
+	CHECK(parse_task_line(buf, &t), "negative pid must fail");
+}
+
+static char *escaped(const char *s, size_t len)
+{
+	static char out[256];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	json_escape(f, s, len);
+	fclose(f);
+	return out;
+}
+
+static void test_json_escape(void)
+{
+	CHECK_STR(escaped("a\"b\\c", 5), "\"a\\\"b\\\\c\"");
+	CHECK_STR(escaped("\n\t\r\b\f\x01\x1f\x7f", 8),
+		  "\"\\n\\t\\r\\b\\f\\u0001\\u001f\\u007f\"");
+	CHECK_STR(escaped("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14),
+		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	CHECK_STR(escaped("\xff", 1), "\"\\u00ff\"");
+	CHECK_STR(escaped("a\xc3", 2), "\"a\\u00c3\"");		/* truncated */
+	CHECK_STR(escaped("\xc0\x80", 2), "\"\\u00c0\\u0080\"");	/* overlong */
+	CHECK_STR(escaped("\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");	/* surrogate */
+	CHECK_STR(escaped("\xf4\x90\x80\x80", 4),
+		  "\"\\u00f4\\u0090\\u0080\\u0080\"");	/* > U+10FFFF */
+	CHECK_STR(escaped("a\0b", 3), "\"a\\u0000b\"");
+}
+
+/* Run fn with JSON (or plain) output into a string. */
+static char *capture(int (*fn)(char *), const char *report, bool json, int *ret)
+{
+	static char out[16384];
+	char *in = strdup(report);
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	FILE *saved = stdout;
+
+	memset(out, 0, sizeof(out));
+	stdout = f;
+	json_output = json;
+	json_wtr = json ? jsonw_new(f) : NULL;
+	*ret = fn(in);
+	if (json_wtr)
+		jsonw_destroy(&json_wtr);
+	json_output = false;
+	fclose(f);
+	stdout = saved;
+	free(in);
+	return out;
+}
+
+/* Is s valid JSON?  Asks python3; skipped (true) without it. */
+static bool valid_json(const char *s)
+{
+	FILE *p = popen("python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null", "w");
+	int status;
+
+	if (!p)
+		return true;
+	fputs(s, p);
+	status = pclose(p);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return true;
+	return status == 0;
+}
+
+static void test_printers(void)
+{
+	static const char layout[] =
+		"pid: 1234\ncomm: 42\nlayout: topdown\ncompat: 0\n"
+		"mmap_base: 0x7f0c2a3c4000\nmmap_rnd_bits: -1\nstack_guard_gap: 1048576\n";
+	char vmas[2048], *out;
+	int ret, len;
+
+	out = capture(layout_show, layout, true, &ret);
+	CHECK(ret == 0, "layout_show %d", ret);
+	CHECK_STR(out, "{\"pid\":1234,\"comm\":\"42\",\"layout\":\"topdown\",\"compat\":0,"
+		  "\"mmap_base\":\"0x7f0c2a3c4000\",\"mmap_rnd_bits\":-1,"
+		  "\"stack_guard_gap\":1048576}\n");
+	out = capture(layout_show, layout, false, &ret);
+	CHECK(strstr(out, "\nmmap_base        0x7f0c2a3c4000\n") != NULL, "plain layout:\n%s", out);
+
+	len = snprintf(vmas, sizeof(vmas), "-- gap 0x0-0x400000 4194304\n");
+	len += snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
+			maps_line("00400000-00401000 r-xp 00000000 08:01 12 ",
+				  "/opt/b\xff\"d dir/x (deleted)", "kind=file flags=0x875"));
+	len += snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
+			maps_line("00401000-00402000 rw-p 00000000 00:00 0 ",
+				  "", "kind=heap flags=0x100073"));
+	len += snprintf(vmas + len, sizeof(vmas) - len,
+			"-- gap 0x00402000-0x7ffc00000000 140720304979968 guard=1048576\n");
+	snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
+		 maps_line("7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 ",
+			   "[stack]", "kind=stack flags=0x100173"));
+
+	out = capture(vmas_show, vmas, true, &ret);
+	CHECK(ret == 0, "vmas_show %d", ret);
+	CHECK(valid_json(out), "invalid JSON: %s", out);
+	CHECK(strstr(out, "\"path\":\"/opt/b\\u00ff\\\"d dir/x (deleted)\",\"deleted\":true,"
+		      "\"kind\":\"file\",\"flags\":\"0x875\",\"gap_before\":4194304,"
+		      "\"guard_before\":0}") != NULL, "vma 1: %s", out);
+	CHECK(strstr(out, "\"path\":\"\",\"deleted\":false,\"kind\":\"heap\","
+		      "\"flags\":\"0x100073\",\"gap_before\":0,") != NULL, "vma 2: %s", out);
+	CHECK(strstr(out, "\"start\":\"0x7ffc00000000\",\"end\":\"0x7ffc00021000\",\"size\":135168,"
+		      "\"perms\":\"rw-p\",\"offset\":\"0x0\",\"dev\":\"00:00\",\"inode\":0,"
+		      "\"path\":\"[stack]\"") != NULL, "vma 3: %s", out);
+	CHECK(strstr(out, "\"gap_before\":140720304979968,\"guard_before\":1048576}]") != NULL,
+	      "vma 3 gap: %s", out);
+	CHECK(!strstr(out, "\"gap\""), "no gap objects: %s", out);
+
+	out = capture(vmas_show, vmas, false, &ret);
+	CHECK(ret == 0 && strstr(out, " -- gap 128.0 TiB, guard 1.0 MiB\n") != NULL,
+	      "plain gap row:\n%s", out);
+
+	out = capture(tasks_show,
+		      "    PID LAYOUT   MMAP_BASE          START_BRK          BRK                MAPS COMM\n"
+		      "      1 topdown  0x7f0c2a3c4000     0x55d0c2a3c000     0x55d0c2a5d000        9 init\n"
+		      "     77 legacy   0x2aaaaaaab000     0x8000             0x9000                2 a \"b\"\n",
+		      true, &ret);
+	CHECK(ret == 0, "tasks_show %d", ret);
+	CHECK_STR(out, "[{\"pid\":1,\"comm\":\"init\",\"layout\":\"topdown\","
+		  "\"mmap_base\":\"0x7f0c2a3c4000\",\"start_brk\":\"0x55d0c2a3c000\","
+		  "\"brk\":\"0x55d0c2a5d000\",\"map_count\":9},"
+		  "{\"pid\":77,\"comm\":\"a \\\"b\\\"\",\"layout\":\"legacy\","
+		  "\"mmap_base\":\"0x2aaaaaaab000\",\"start_brk\":\"0x8000\","
+		  "\"brk\":\"0x9000\",\"map_count\":2}]\n");
+
+	/* a bad line: an error object and nothing else */
+	out = capture(vmas_show, "1000-2000 garbage\n", true, &ret);
+	CHECK(ret == EXIT_ERR, "bad vmas %d", ret);
+	CHECK(!strncmp(out, "{\"error\":\"vmas: cannot parse line 1", 35), "error: %s", out);
+	CHECK(valid_json(out), "invalid JSON: %s", out);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long len;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, len + 1);
+	if (buf && fread(buf, 1, len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Commands, help and man page cannot drift: every command in the table
+ * has a line in "vmalens help" and an entry in the man page's COMMANDS
+ * section, and that section has no entry for a command that is gone.
+ * An entry is the line after ".TP": "\fBvmalens NAME\fR ...".
+ */
+static void test_drift(const char *manpage)
+{
+	char *man = slurp(manpage), *sec, *end, *p, *help = NULL, want[64];
+	const struct cmd *cmd;
+	size_t help_len;
+	FILE *f;
+	int entries = 0;
+
+	CHECK(man != NULL, "cannot read %s", manpage);
+	if (!man)
+		return;
+	f = open_memstream(&help, &help_len);
+	print_usage(f);
+	fclose(f);
+
+	sec = strstr(man, "\n.SH COMMANDS\n");
+	CHECK(sec != NULL, "no COMMANDS section in %s", manpage);
+	if (!sec)
+		goto out;
+	end = strstr(sec + 1, "\n.SH ");
+	if (end)
+		*end = '\0';
+
+	for (cmd = main_cmds; cmd->name; cmd++) {
+		snprintf(want, sizeof(want), "\n    vmalens %s ", cmd->name);
+		CHECK(strstr(help, want) != NULL, "'%s' missing from vmalens help", cmd->name);
+		snprintf(want, sizeof(want), "\n.TP\n\\fBvmalens %s\\fR", cmd->name);
+		CHECK(strstr(sec, want) != NULL, "'%s' missing from %s COMMANDS",
+		      cmd->name, manpage);
+	}
+	for (p = strstr(sec, "\n.TP\n"); p; p = strstr(p + 1, "\n.TP\n")) {
+		char name[32] = "";
+
+		CHECK(sscanf(p, "\n.TP\n\\fBvmalens %31[a-z_-]\\fR", name) == 1,
+		      "odd COMMANDS entry: %.40s", p + 5);
+		CHECK(!*name || cmd_find(main_cmds, name), "man page documents unknown command '%s'",
+		      name);
+		entries++;
+	}
+	CHECK(entries > 0, "no entries in COMMANDS");
+	for (p = strstr(help, "\n    vmalens "); p; p = strstr(p + 1, "\n    vmalens ")) {
+		char name[32] = "";
+
+		sscanf(p, "\n    vmalens %31[a-z_-]", name);
+		CHECK(cmd_find(main_cmds, name), "help lists unknown command '%s'", name);
+	}
+out:
+	free(help);
+	free(man);
+}
+
+static int run(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+	int status;
+
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The binary itself: exit statuses, JSON errors, help on stdout. */
+static void test_binary(const char *bin)
+{
+	char cmd[512], out[8192], *help = NULL;
+	size_t help_len;
+	FILE *f;
+	int rc;
+
+	/* no pid is that large: fails whether or not the module is loaded */
+	snprintf(cmd, sizeof(cmd), "%s --json layout 999999999 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == EXIT_ERR, "layout of a missing pid: exit %d", rc);
+	CHECK(!strncmp(out, "{\"error\":\"", 10) && valid_json(out), "JSON error: %s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s vmas 999999999 2>&1 >/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == EXIT_ERR && !strncmp(out, "Error: ", 7), "plain error %d: %s", rc, out);
+
+	snprintf(cmd, sizeof(cmd), "%s nosuchcommand 2>&1", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == EXIT_USAGE && strstr(out, "Error: unknown command 'nosuchcommand'"),
+	      "unknown command %d: %s", rc, out);
+
+	snprintf(cmd, sizeof(cmd), "%s layout 0 2>&1", bin);
+	CHECK(run(cmd, out, sizeof(out)) == EXIT_USAGE, "pid 0: %s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s help", bin);
+	rc = run(cmd, out, sizeof(out));
+	f = open_memstream(&help, &help_len);
+	print_usage(f);
+	fclose(f);
+	CHECK(rc == 0 && !strcmp(out, help), "vmalens help differs from print_usage()");
+	free(help);
+
+	for (const struct cmd *c = main_cmds; c->name; c++) {
+		snprintf(cmd, sizeof(cmd), "%s %s --help", bin, c->name);
+		rc = run(cmd, out, sizeof(out));
+		snprintf(cmd, sizeof(cmd), "Usage: vmalens %s", c->name);
+		CHECK(rc == 0 && !strncmp(out, cmd, strlen(cmd)), "%s --help: %d %s",
+		      c->name, rc, out);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s MANPAGE [VMALENS-BINARY]\n", argv[0]);
+		return 2;
+	}
+	test_vma_lines();
+	test_gap_lines();
+	test_layout_lines();
+	test_task_lines();
+	test_json_escape();
+	test_printers();
+	test_drift(argv[1]);
+	if (argc > 2)
+		test_binary(argv[2]);
+
+	printf("test_parse: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
