@@ -14,9 +14,10 @@
 /*
  * The column the name starts at in a /proc/PID/maps line on a 64-bit
  * kernel: show_vma_header_prefix() calls seq_setwidth(m, 25 +
- * sizeof(void *) * 6 - 1) and seq_pad() pads up to it before the name.
+ * sizeof(void *) * 6 - 1), and seq_pad(m, ' ') pads up to that width and
+ * then adds one more ' ' before the name.
  */
-#define MAPS_NAME_COLUMN	(25 + 8 * 6 - 1)
+#define MAPS_NAME_COLUMN	(25 + 8 * 6 - 1 + 1)
 
 struct layout_field {
 	char *key;

@@ -63,6 +63,16 @@ static void test_vma_lines(void)
 	CHECK_STR(v.kind, "file");
 	CHECK(v.has_flags && v.flags == 0x8000071, "flags");
 
+	/* verbatim from a 6.12 /proc/self/maps, so the column is not circular */
+	strcpy(buf, "5599fb0e5000-5599fb0e7000 r--p 00000000 fe:00 247498"
+		    "                     /usr/bin/head\tkind=file flags=0x71");
+	CHECK(!parse_vma_line(buf, &v), "verbatim");
+	CHECK_STR(v.path, "/usr/bin/head");
+	strcpy(buf, "00400000-00401000 r--p 00000000 00:02 20"
+		    "                                 /bin/busybox\tkind=file flags=0x8000071");
+	CHECK(!parse_vma_line(buf, &v), "verbatim short");
+	CHECK_STR(v.path, "/bin/busybox");
+
 	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 rw-s 00000000 00:05 42 ",
 					"/tmp/my dir/a  b (deleted)",
 					"kind=file flags=0xfb"), &v), "spaces");
