@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmalens_compat.h: every kernel-version difference vmalens depends on.
+ *
+ * The code is written for the newest kernel; the shims below restore the
+ * new names on older ones.  VMALENS_HAVE_* come from compile-time probes
+ * of the kernel headers in module/Kbuild, not from LINUX_VERSION_CODE,
+ * because Debian backports features into older series.
+ */
+#ifndef _VMALENS_COMPAT_H
+#define _VMALENS_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/kallsyms.h>
+#include <linux/mm.h>
+#include <linux/mm_types.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/string.h>
+
+/* 6.1: the maple tree replaced the mm->mmap list and vma->vm_next */
+#ifdef VMALENS_HAVE_MAPLE_TREE
+static inline struct vm_area_struct *
+vmalens_next_vma(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	return find_vma(mm, vma->vm_end);
+}
+#else
+static inline struct vm_area_struct *
+vmalens_next_vma(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	return vma->vm_next;
+}
+#endif
+
+#if defined(VMALENS_HAVE_MM_FLAGS_TEST)
+/* 7.x: mm->flags became the mm_flags_t bitmap */
+static inline bool vmalens_mm_topdown(const struct mm_struct *mm)
+{
+	return mm_flags_test(MMF_TOPDOWN, mm);
+}
+#elif defined(VMALENS_HAVE_MMF_TOPDOWN)
+/* 6.9: MMF_TOPDOWN replaced the mm->get_unmapped_area pointer */
+static inline bool vmalens_mm_topdown(const struct mm_struct *mm)
+{
+	return test_bit(MMF_TOPDOWN, &mm->flags);
+}
+#else
+/*
+ * Before 6.9 only mm->get_unmapped_area records the layout, and the
+ * arch_get_unmapped_area* functions it points to are not exported: ask
+ * kallsyms for the name and look for the "_topdown" suffix.
+ */
+static inline bool vmalens_mm_topdown(const struct mm_struct *mm)
+{
+	char sym[96];
+	char *dot;
+	size_t len;
+
+	if (!mm->get_unmapped_area)
+		return false;
+	snprintf(sym, sizeof(sym), "%ps", (void *)mm->get_unmapped_area);
+	dot = strchr(sym, '.');		/* a ".isra.0"-style clone suffix */
+	if (dot)
+		*dot = '\0';
+	len = strlen(sym);
+	return len >= 8 && !strcmp(sym + len - 8, "_topdown");
+}
+#endif
+
+/* 6.6: vma_is_initial_heap(); before it /proc's [heap] test was inclusive */
+#ifndef VMALENS_HAVE_VMA_IS_INITIAL_HEAP
+static inline bool vma_is_initial_heap(const struct vm_area_struct *vma)
+{
+	return vma->vm_start <= vma->vm_mm->brk &&
+	       vma->vm_end >= vma->vm_mm->start_brk;
+}
+
+static inline bool vma_is_initial_stack(const struct vm_area_struct *vma)
+{
+	return vma->vm_start <= vma->vm_mm->start_stack &&
+	       vma->vm_end >= vma->vm_mm->start_stack;
+}
+#endif
+
+/* 6.8: /proc shows the user-visible path of overlayfs backing files */
+#ifndef VMALENS_HAVE_FILE_USER_PATH
+static inline const struct path *file_user_path(struct file *f)
+{
+	return &f->f_path;
+}
+
+static inline const struct inode *file_user_inode(struct file *f)
+{
+	return file_inode(f);
+}
+#endif
+
+#ifdef CONFIG_ANON_VMA_NAME
+/* 5.17: prctl(PR_SET_VMA_ANON_NAME); 6.2: shared anon VMAs too */
+static inline const char *vmalens_anon_name(const struct vm_area_struct *vma)
+{
+#ifndef VMALENS_HAVE_ANON_SHMEM_NAME
+	/* 6.1 keeps the name in a union that is valid only without a file */
+	if (vma->vm_file)
+		return NULL;
+#endif
+	return vma->anon_name ? vma->anon_name->name : NULL;
+}
+#else
+static inline const char *vmalens_anon_name(const struct vm_area_struct *vma)
+{
+	return NULL;
+}
+#endif
+
+/* x86 marks 32-bit tasks with TIF_ADDR32, arm64 with TIF_32BIT */
+static inline bool vmalens_task_compat(struct task_struct *task)
+{
+#if defined(CONFIG_X86_64)
+	return test_tsk_thread_flag(task, TIF_ADDR32);
+#elif defined(CONFIG_ARM64) && defined(CONFIG_COMPAT)
+	return test_tsk_thread_flag(task, TIF_32BIT);
+#else
+	return false;
+#endif
+}
+
+#endif /* _VMALENS_COMPAT_H */
