@@ -12,6 +12,7 @@
 #include <linux/seq_file.h>
 
 #include "uapi/vmalens.h"
+#include "vmalens.h"
 
 #define VMALENS_VERSION "0.1.0"
 
@@ -26,13 +27,13 @@ DEFINE_SHOW_ATTRIBUTE(version);
 
 static int __init vmalens_init(void)
 {
-	vmalens_dir = debugfs_create_dir("vmalens", NULL);
 	if (IS_ERR(vmalens_dir)) {
 		pr_err("cannot create the debugfs directory (%ld)\n",
 		       PTR_ERR(vmalens_dir));
 		return PTR_ERR(vmalens_dir);
 	}
 	debugfs_create_file("version", 0400, vmalens_dir, NULL, &version_fops);
+	vmalens_target_init(vmalens_dir);
 	return 0;
 }
 

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmalens.h: declarations shared by the vmalens module's source files.
+ */
+#ifndef _VMALENS_H
+#define _VMALENS_H
+
+#include <linux/fs.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+
+struct dentry;
+struct mm_struct;
+
+/* No pid was written to this open file: use the global target. */
+#define VMALENS_PID_UNSET	(-1)
+
+/**
+ * struct vmalens_target - a process being inspected, with references held
+ * @task: the task the pid named (reference held)
+ * @mm:   its address space (mm_users reference held)
+ */
+struct vmalens_target {
+	struct task_struct *task;
+	struct mm_struct *mm;
+};
+
+/**
+ * struct vmalens_layout - a snapshot of one mm's layout fields
+ *
+ * Field names follow struct mm_struct; addresses are user addresses.
+ */
+struct vmalens_layout {
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	bool topdown;
+	bool compat;
+	unsigned long mmap_base;
+	unsigned long mmap_legacy_base;
+	unsigned long task_size;
+	unsigned long start_code, end_code, start_data, end_data;
+	unsigned long start_brk, brk, start_stack;
+	unsigned long arg_start, arg_end, env_start, env_end;
+	unsigned long vdso;
+	unsigned long total_vm;
+	int map_count;
+};
+
+/* vmalens_task.c */
+pid_t vmalens_pick_pid(pid_t file_pid);
+ssize_t vmalens_parse_pid(const char __user *ubuf, size_t count, pid_t *pid);
+bool vmalens_may_inspect(struct task_struct *task);
+int vmalens_get_target(pid_t pid, struct vmalens_target *t);
+void vmalens_put_target(struct vmalens_target *t);
+void vmalens_target_init(struct dentry *dir);
+
+/* vmalens_layout.c */
+int vmalens_read_layout(struct task_struct *task, struct mm_struct *mm,
+			struct vmalens_layout *lay);
+unsigned long vmalens_stack_guard_gap(void);
+void vmalens_layout_init(struct dentry *dir);
+
+/* vmalens_vmas.c */
+void vmalens_vmas_init(struct dentry *dir);
+
+/* vmalens_tasks.c */
+void vmalens_tasks_init(struct dentry *dir);
+
+#endif /* _VMALENS_H */
