@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmalens: the "layout" report, the fields arch_pick_mmap_layout() and
+ * exec left in a process's mm_struct.
+ */
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "vmalens.h"
+#include "vmalens_compat.h"
+
+/* The kernel's default stack_guard_gap, in pages (mm/mmap.c). */
+#define VMALENS_DEFAULT_GUARD_PAGES	256UL
+
+/* Per open "layout" file: the pid written to it, if any. */
+struct layout_file {
+	pid_t pid;
+};
+
+/* Read a small /proc file into @buf (NUL-terminated). */
+static int vmalens_read_proc(const char *path, char *buf, size_t size)
+{
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_read(f, buf, size - 1, &pos);
+	filp_close(f, NULL);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* mmap_rnd_bits and friends are not exported: read their sysctl files. */
+static int vmalens_read_sysctl_int(const char *path)
+{
+	char buf[24];
+	int val;
+
+	if (vmalens_read_proc(path, buf, sizeof(buf)))
+		return -1;
+	if (kstrtoint(strim(buf), 10, &val))
+		return -1;
+	return val;
+}
+
+/* stack_guard_gap=N (pages) on the command line, or the default. */
+static unsigned long vmalens_parse_guard_gap(const char *cmdline)
+{
+	unsigned long pages = VMALENS_DEFAULT_GUARD_PAGES, val;
+	const char *p = cmdline;
+	char word[32];
+
+	/* The kernel's __setup handler runs per occurrence: the last wins. */
+	while ((p = strstr(p, "stack_guard_gap="))) {
+		if (p == cmdline || p[-1] == ' ') {
+			strscpy(word, p + strlen("stack_guard_gap="), sizeof(word));
+			word[strcspn(word, "\n\t ")] = '\0';
+			if (!kstrtoul(word, 10, &val))	/* else ignored */
+				pages = val;
+		}
+		p++;
+	}
+	return pages << PAGE_SHIFT;
+}
+
+/**
+ * vmalens_stack_guard_gap() - the kernel's stack_guard_gap, in bytes
+ *
+ * stack_guard_gap is not exported.  It is 256 pages unless the boot
+ * command line says stack_guard_gap=N (pages), so derive it from
+ * /proc/cmdline; fall back to the default if that cannot be read.
+ *
+ * Return: the guard gap in bytes.
+ */
+unsigned long vmalens_stack_guard_gap(void)
+{
+	static unsigned long cached;
+	unsigned long gap;
+	char *buf;
+
+	gap = READ_ONCE(cached);
+	if (gap)
+		return gap;
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return VMALENS_DEFAULT_GUARD_PAGES << PAGE_SHIFT;
+	if (vmalens_read_proc("/proc/cmdline", buf, PAGE_SIZE)) {
+		kfree(buf);
+		return VMALENS_DEFAULT_GUARD_PAGES << PAGE_SHIFT;
+	}
+	gap = vmalens_parse_guard_gap(buf);
+	kfree(buf);
+	WRITE_ONCE(cached, gap);	/* the command line never changes */
+	return gap;
+}
+
+static void vmalens_read_args(struct mm_struct *mm, struct vmalens_layout *lay)
+{
+	spin_lock(&mm->arg_lock);
+	lay->arg_start = mm->arg_start;
+	lay->arg_end = mm->arg_end;
+	lay->env_start = mm->env_start;
+	lay->env_end = mm->env_end;
+	spin_unlock(&mm->arg_lock);
+}
+
+/**
+ * vmalens_read_layout() - snapshot the layout fields of an mm
+ * @task: the task @mm belongs to (for pid, comm and bitness)
+ * @mm:   the address space, with an mm_users reference held
+ * @lay:  filled on success
+ *
+ * Takes and drops @mm's mmap read lock; must not be called with it held.
+ *
+ * Return: 0, or -EINTR if a fatal signal interrupted the lock wait.
+ */
+int vmalens_read_layout(struct task_struct *task, struct mm_struct *mm,
+			struct vmalens_layout *lay)
+{
+	lay->pid = task_tgid_vnr(task);
+	get_task_comm(lay->comm, task);
+	lay->compat = vmalens_task_compat(task);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	lay->topdown = vmalens_mm_topdown(mm);
+	lay->mmap_base = mm->mmap_base;
+	lay->mmap_legacy_base = mm->mmap_legacy_base;
+	lay->task_size = mm->task_size;
+	lay->start_code = mm->start_code;
+	lay->end_code = mm->end_code;
+	lay->start_data = mm->start_data;
+	lay->end_data = mm->end_data;
+	lay->start_brk = mm->start_brk;
+	lay->brk = mm->brk;
+	lay->start_stack = mm->start_stack;
+	lay->vdso = (unsigned long)mm->context.vdso;
+	lay->map_count = mm->map_count;
+	lay->total_vm = mm->total_vm;
+	vmalens_read_args(mm, lay);
+	mmap_read_unlock(mm);
+	return 0;
+}
+
+static void show_layout(struct seq_file *m, const struct vmalens_layout *lay)
+{
+	seq_printf(m, "pid: %d\ncomm: %s\n", lay->pid, lay->comm);
+	seq_printf(m, "layout: %s\n", lay->topdown ? "topdown" : "legacy");
+	seq_printf(m, "compat: %d\n", lay->compat);
+	seq_printf(m, "mmap_base: 0x%lx\n", lay->mmap_base);
+	seq_printf(m, "mmap_legacy_base: 0x%lx\n", lay->mmap_legacy_base);
+	seq_printf(m, "task_size: 0x%lx\n", lay->task_size);
+	seq_printf(m, "start_code: 0x%lx\nend_code: 0x%lx\n",
+		   lay->start_code, lay->end_code);
+	seq_printf(m, "start_data: 0x%lx\nend_data: 0x%lx\n",
+		   lay->start_data, lay->end_data);
+	seq_printf(m, "start_brk: 0x%lx\nbrk: 0x%lx\n",
+		   lay->start_brk, lay->brk);
+	seq_printf(m, "start_stack: 0x%lx\n", lay->start_stack);
+	seq_printf(m, "arg_start: 0x%lx\narg_end: 0x%lx\n",
+		   lay->arg_start, lay->arg_end);
+	seq_printf(m, "env_start: 0x%lx\nenv_end: 0x%lx\n",
+		   lay->env_start, lay->env_end);
+	seq_printf(m, "vdso: 0x%lx\n", lay->vdso);
+	seq_printf(m, "map_count: %d\n", lay->map_count);
+	seq_printf(m, "total_vm: %lu\n", lay->total_vm);
+	seq_printf(m, "page_size: %lu\n", PAGE_SIZE);
+}
+
+static int layout_show(struct seq_file *m, void *unused)
+{
+	struct layout_file *lf = m->private;
+	struct vmalens_target t;
+	struct vmalens_layout lay;
+	int err;
+
+	err = vmalens_get_target(vmalens_pick_pid(READ_ONCE(lf->pid)), &t);
+	if (err)
+		return err;
+	err = vmalens_read_layout(t.task, t.mm, &lay);
+	vmalens_put_target(&t);
+	if (err)
+		return err;
+	show_layout(m, &lay);
+	/* Read the sysctls with no lock held: they go through the VFS. */
+	seq_printf(m, "mmap_rnd_bits: %d\n",
+		   vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_bits"));
+	seq_printf(m, "mmap_rnd_compat_bits: %d\n",
+		   vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_compat_bits"));
+	seq_printf(m, "stack_guard_gap: %lu\n", vmalens_stack_guard_gap());
+	return 0;
+}
+
+static int layout_open(struct inode *inode, struct file *file)
+{
+	struct layout_file *lf;
+	int err;
+
+	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
+	if (!lf)
+		return -ENOMEM;
+	lf->pid = VMALENS_PID_UNSET;
+	err = single_open(file, layout_show, lf);
+	if (err)
+		kfree(lf);
+	return err;
+}
+
+static ssize_t layout_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct layout_file *lf = m->private;
+
+	/* *ppos stays put, so the same open file then reads from the start. */
+	return vmalens_parse_pid(ubuf, count, &lf->pid);
+}
+
+static int layout_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	kfree(m->private);
+	return single_release(inode, file);
+}
+
+static const struct file_operations layout_fops = {
+	.owner		= THIS_MODULE,
+	.open		= layout_open,
+	.read		= seq_read,
+	.write		= layout_write,
+	.llseek		= seq_lseek,
+	.release	= layout_release,
+};
+
+/**
+ * vmalens_layout_init() - create the "layout" file
+ * @dir: the vmalens debugfs directory
+ */
+void vmalens_layout_init(struct dentry *dir)
+{
+	debugfs_create_file("layout", 0600, dir, NULL, &layout_fops);
+}
