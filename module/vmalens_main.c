@@ -35,6 +35,7 @@ static int __init vmalens_init(void)
 	debugfs_create_file("version", 0400, vmalens_dir, NULL, &version_fops);
 	vmalens_target_init(vmalens_dir);
 	vmalens_layout_init(vmalens_dir);
+	vmalens_vmas_init(vmalens_dir);
 	return 0;
 }
 

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmalens: the "vmas" report, /proc/PID/maps plus the kind of each VMA,
+ * its raw vm_flags and the gaps between VMAs.
+ *
+ * Modelled on fs/proc/task_mmu.c: the mmap lock is taken in m_start() and
+ * dropped in m_stop(), so it is held only while one seq_file buffer is
+ * filled, and the walk resumes by address: *ppos is the end of the last
+ * VMA shown (0 at the start), and m_start() re-finds the next VMA with
+ * find_vma().
+ */
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include "vmalens.h"
+#include "vmalens_compat.h"
+
+/**
+ * struct vmas_file - per open "vmas" file
+ * @pid:       the pid written to this file, or VMALENS_PID_UNSET
+ * @mm:        the mm being walked; non-NULL (and read-locked) only
+ *             between m_start() and m_stop()
+ * @gap_start: end of the VMA before the current one (0 before the first)
+ * @guard_gap: the kernel's stack_guard_gap, in bytes
+ */
+struct vmas_file {
+	pid_t pid;
+	struct mm_struct *mm;
+	unsigned long gap_start;
+	unsigned long guard_gap;
+};
+
+/**
+ * struct vma_desc - how /proc/PID/maps names a VMA, and its vmalens kind
+ * @path:        the file's path, or NULL
+ * @name:        a fixed name such as "[heap]", or an anon name, or NULL
+ * @anon_prefix: "anon" or "anon_shmem" when @name is a user-given name
+ * @kind:        one of file, anon, heap, stack, vdso, vvar, special
+ */
+struct vma_desc {
+	const struct path *path;
+	const char *name;
+	const char *anon_prefix;
+	const char *kind;
+};
+
+static const char *special_kind(const char *name)
+{
+	if (!strcmp(name, "[vdso]"))
+		return "vdso";
+	if (!strncmp(name, "[vvar", 5))	/* [vvar], [vvar_vclock] */
+		return "vvar";
+	return "special";
+}
+
+/* The naming rules of that kernel's get_vma_name()/show_map_vma(). */
+static void get_vma_desc(struct vm_area_struct *vma, struct vma_desc *d)
+{
+	const char *anon_name = vmalens_anon_name(vma);
+
+	memset(d, 0, sizeof(*d));
+	if (vma->vm_file) {
+		d->kind = "file";
+		if (anon_name) {
+			d->anon_prefix = "anon_shmem";
+			d->name = anon_name;
+		} else {
+			d->path = file_user_path(vma->vm_file);
+		}
+		return;
+	}
+	if (vma->vm_ops && vma->vm_ops->name) {
+		d->name = vma->vm_ops->name(vma);
+		if (d->name) {
+			d->kind = special_kind(d->name);
+			return;
+		}
+	}
+	/* arch_vma_name() is NULL on x86 and arm64, and not exported. */
+	if (vma_is_initial_heap(vma)) {
+		d->name = "[heap]";
+		d->kind = "heap";
+	} else if (vma_is_initial_stack(vma)) {
+		d->name = "[stack]";
+		d->kind = "stack";
+	} else {
+		d->kind = "anon";
+		if (anon_name) {
+			d->anon_prefix = "anon";
+			d->name = anon_name;
+		}
+	}
+}
+
+/* start-end perms offset dev inode, padded as show_vma_header_prefix(). */
+static void show_vma_header_prefix(struct seq_file *m,
+				   struct vm_area_struct *vma)
+{
+	unsigned long long pgoff = 0, ino = 0;
+	vm_flags_t flags = vma->vm_flags;
+	dev_t dev = 0;
+
+	if (vma->vm_file) {
+		const struct inode *inode = file_user_inode(vma->vm_file);
+
+		dev = inode->i_sb->s_dev;
+		ino = inode->i_ino;
+		pgoff = (unsigned long long)vma->vm_pgoff << PAGE_SHIFT;
+	}
+	seq_setwidth(m, 25 + sizeof(void *) * 6 - 1);
+	seq_printf(m, "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %llu ",
+		   vma->vm_start, vma->vm_end,
+		   flags & VM_READ ? 'r' : '-',
+		   flags & VM_WRITE ? 'w' : '-',
+		   flags & VM_EXEC ? 'x' : '-',
+		   flags & VM_MAYSHARE ? 's' : 'p',
+		   pgoff, MAJOR(dev), MINOR(dev), ino);
+}
+
+static void show_map_vma(struct seq_file *m, struct vm_area_struct *vma)
+{
+	struct vma_desc d;
+
+	show_vma_header_prefix(m, vma);
+	get_vma_desc(vma, &d);
+	if (d.path) {
+		seq_pad(m, ' ');
+		/* TAB too, so the last TAB always starts our fields. */
+		seq_path(m, d.path, "\n\t");
+	} else if (d.anon_prefix) {
+		seq_pad(m, ' ');
+		seq_printf(m, "[%s:%s]", d.anon_prefix, d.name);
+	} else if (d.name) {
+		seq_pad(m, ' ');
+		seq_puts(m, d.name);
+	}
+	seq_printf(m, "\tkind=%s flags=0x%lx\n", d.kind,
+		   (unsigned long)vma->vm_flags);
+}
+
+/* The guard gap the kernel keeps free in this gap, clipped to it. */
+static unsigned long gap_guard(struct vmas_file *vf,
+			       struct vm_area_struct *vma, unsigned long size)
+{
+	struct vm_area_struct *prev;
+	unsigned long guard = 0;
+
+	if (vma->vm_flags & VM_GROWSDOWN)
+		guard += vf->guard_gap;
+	/* VM_GROWSUP is 0 on x86 and arm64; kept for other arches. */
+	if (VM_GROWSUP && vf->gap_start) {
+		prev = find_vma(vf->mm, vf->gap_start - 1);
+		if (prev && (prev->vm_flags & VM_GROWSUP))
+			guard += vf->guard_gap;
+	}
+	return min(guard, size);
+}
+
+static void show_gap(struct seq_file *m, struct vmas_file *vf,
+		     struct vm_area_struct *vma)
+{
+	unsigned long size = vma->vm_start - vf->gap_start;
+	unsigned long guard = gap_guard(vf, vma, size);
+
+	seq_printf(m, "-- gap 0x%lx-0x%lx %lu", vf->gap_start,
+		   vma->vm_start, size);
+	if (guard)
+		seq_printf(m, " guard=%lu", guard);
+	seq_putc(m, '\n');
+}
+
+static void *m_start(struct seq_file *m, loff_t *ppos)
+{
+	struct vmas_file *vf = m->private;
+	struct vmalens_target t;
+	int err;
+
+	vf->guard_gap = vmalens_stack_guard_gap();	/* before any lock */
+	/* The access check runs on every read, like the spec says. */
+	err = vmalens_get_target(vmalens_pick_pid(READ_ONCE(vf->pid)), &t);
+	if (err)
+		return ERR_PTR(err);
+	put_task_struct(t.task);
+	if (mmap_read_lock_killable(t.mm)) {
+		mmput(t.mm);
+		return ERR_PTR(-EINTR);
+	}
+	vf->mm = t.mm;
+	vf->gap_start = *ppos;
+	return find_vma(vf->mm, vf->gap_start);
+}
+
+static void *m_next(struct seq_file *m, void *v, loff_t *ppos)
+{
+	struct vmas_file *vf = m->private;
+	struct vm_area_struct *vma = v;
+
+	*ppos = vma->vm_end;
+	vf->gap_start = vma->vm_end;
+	return vmalens_next_vma(vf->mm, vma);
+}
+
+static void m_stop(struct seq_file *m, void *v)
+{
+	struct vmas_file *vf = m->private;
+
+	if (!vf->mm)
+		return;
+	mmap_read_unlock(vf->mm);
+	mmput(vf->mm);
+	vf->mm = NULL;
+}
+
+static int show_vma(struct seq_file *m, void *v)
+{
+	struct vmas_file *vf = m->private;
+	struct vm_area_struct *vma = v;
+
+	/* A VMA may have grown below gap_start since the last read. */
+	if (vma->vm_start > vf->gap_start)
+		show_gap(m, vf, vma);
+	show_map_vma(m, vma);
+	return 0;
+}
+
+static const struct seq_operations vmas_sops = {
+	.start	= m_start,
+	.next	= m_next,
+	.stop	= m_stop,
+	.show	= show_vma,
+};
+
+static int vmas_open(struct inode *inode, struct file *file)
+{
+	struct vmas_file *vf;
+
+	vf = __seq_open_private(file, &vmas_sops, sizeof(*vf));
+	if (!vf)
+		return -ENOMEM;
+	vf->pid = VMALENS_PID_UNSET;
+	return 0;
+}
+
+static ssize_t vmas_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	struct vmas_file *vf = m->private;
+
+	/* *ppos stays put, so the same open file then reads from the start. */
+	return vmalens_parse_pid(ubuf, count, &vf->pid);
+}
+
+static const struct file_operations vmas_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vmas_open,
+	.read		= seq_read,
+	.write		= vmas_write,
+	.llseek		= seq_lseek,
+	.release	= seq_release_private,
+};
+
+/**
+ * vmalens_vmas_init() - create the "vmas" file
+ * @dir: the vmalens debugfs directory
+ */
+void vmalens_vmas_init(struct dentry *dir)
+{
+	debugfs_create_file("vmas", 0600, dir, NULL, &vmas_fops);
+}
