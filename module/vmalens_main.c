@@ -27,6 +27,7 @@ DEFINE_SHOW_ATTRIBUTE(version);
 
 static int __init vmalens_init(void)
 {
+	vmalens_dir = debugfs_create_dir("vmalens", NULL);
 	if (IS_ERR(vmalens_dir)) {
 		pr_err("cannot create the debugfs directory (%ld)\n",
 		       PTR_ERR(vmalens_dir));
@@ -36,6 +37,7 @@ static int __init vmalens_init(void)
 	vmalens_target_init(vmalens_dir);
 	vmalens_layout_init(vmalens_dir);
 	vmalens_vmas_init(vmalens_dir);
+	vmalens_tasks_init(vmalens_dir);
 	return 0;
 }
 
