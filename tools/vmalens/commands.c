@@ -4,6 +4,7 @@
  * version.  Help text is generated from the table so that it cannot drift
  * from the commands; test_parse.c holds doc/vmalens.1 to the same table.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,10 @@ static int do_version(int argc, char **argv)
 			       abi != VMALENS_ABI_VERSION ? " -- abi mismatch" : "");
 		else if (buf)
 			printf("module: unrecognised version line\n");
+		else if (err == ENOENT)
+			printf("module: not loaded, or debugfs not mounted\n");
+		else if (err == EACCES)
+			printf("module: unknown (debugfs is root-only)\n");
 		else
 			printf("module: unavailable (%s)\n", strerror(err));
 	}

@@ -69,10 +69,10 @@ static bool path_deleted(const char *path)
 
 static void vmas_print_plain(const struct vma_table *t)
 {
-	char size[32], guard[32];
+	char size[32], guard[32], flags[24];
 	size_t i;
 
-	printf("%-33s %-4s %-8s %-5s %-10s %-7s %-10s %s\n", "ADDRESS", "PERM",
+	printf("%-33s %-4s %-8s %-5s %-10s %-7s %-11s %s\n", "ADDRESS", "PERM",
 	       "OFFSET", "DEV", "INODE", "KIND", "FLAGS", "PATH");
 	for (i = 0; i < t->nr; i++) {
 		const struct vma_row *r = &t->row[i];
@@ -87,11 +87,12 @@ static void vmas_print_plain(const struct vma_table *t)
 			putchar('\n');
 			continue;
 		}
+		snprintf(flags, sizeof(flags), "0x%" PRIx64, r->vma.flags);
 		printf("%016" PRIx64 "-%016" PRIx64 " %-4s %08" PRIx64
-		       " %02x:%02x %-10" PRIu64 " %-7s 0x%-8" PRIx64 " %s\n",
+		       " %02x:%02x %-10" PRIu64 " %-7s %-11s%s%s\n",
 		       r->vma.start, r->vma.end, r->vma.perms, r->vma.offset,
 		       r->vma.dev_major, r->vma.dev_minor, r->vma.inode,
-		       r->vma.kind, r->vma.flags, r->vma.path);
+		       r->vma.kind, flags, *r->vma.path ? " " : "", r->vma.path);
 	}
 }
 
