@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +146,24 @@ FIXTURE_TEARDOWN(access)
 		vml_write_pid(fd, "0\n");
 		close(fd);
 	}
+}
+
+static mode_t file_mode(const char *file)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), VMALENS_DIR "/%s", file);
+	return stat(path, &st) ? (mode_t)-1 : st.st_mode & 07777;
+}
+
+/* Root-only files: what a file allows is the first line of defence. */
+TEST_F(access, file_modes)
+{
+	EXPECT_EQ(0600, file_mode("target"));
+	EXPECT_EQ(0600, file_mode("layout"));
+	EXPECT_EQ(0600, file_mode("vmas"));
+	EXPECT_EQ(0400, file_mode("tasks"));
 }
 
 TEST_F(access, unprivileged_sees_only_itself)
