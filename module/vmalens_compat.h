@@ -11,7 +11,6 @@
 #define _VMALENS_COMPAT_H
 
 #include <linux/fs.h>
-#include <linux/kallsyms.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
