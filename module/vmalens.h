@@ -55,6 +55,7 @@ void vmalens_put_target(struct vmalens_target *t);
 void vmalens_target_init(struct dentry *dir);
 
 /* vmalens_layout.c */
+int vmalens_read_sysctl_int(const char *path);
 int vmalens_read_layout(struct task_struct *task, struct mm_struct *mm,
 			struct vmalens_layout *lay);
 unsigned long vmalens_stack_guard_gap(void);
@@ -65,5 +66,17 @@ void vmalens_vmas_init(struct dentry *dir);
 
 /* vmalens_tasks.c */
 void vmalens_tasks_init(struct dentry *dir);
+
+
+/* vmalens_dev.c */
+int vmalens_get_request_size(const u64 __user *usize_p, u64 *usize, size_t min);
+int vmalens_dev_init(void);
+void vmalens_dev_exit(void);
+
+/* vmalens_dryrun.c */
+struct vmalens_unmapped_area;
+long vmalens_ioctl_unmapped_area(struct vmalens_unmapped_area __user *uarg);
+int vmalens_dryrun_init(void);
+void vmalens_dryrun_exit(void);
 
 #endif /* _VMALENS_H */

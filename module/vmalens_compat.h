@@ -11,6 +11,7 @@
 #define _VMALENS_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
@@ -124,5 +125,91 @@ static inline bool vmalens_task_compat(struct task_struct *task)
 	return false;
 #endif
 }
+
+/* 6.1: the maple tree; before it, vm_prev and the rb-tree's last node */
+#ifdef VMALENS_HAVE_MAPLE_TREE
+static inline struct vm_area_struct *
+vmalens_vma_before(struct mm_struct *mm, unsigned long addr)
+{
+	VMA_ITERATOR(vmi, mm, addr);
+
+	return vma_prev(&vmi);
+}
+#else
+static inline struct vm_area_struct *
+vmalens_vma_before(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	struct rb_node *last;
+
+	if (vma)
+		return vma->vm_prev;
+	last = rb_last(&mm->mm_rb);
+	return last ? rb_entry(last, struct vm_area_struct, vm_rb) : NULL;
+}
+#endif
+
+#if defined(VMALENS_HAVE_MM_GUA_NO_MM)
+/* 7.x: mm_get_unmapped_area() lost its mm argument (it was current->mm) */
+static inline unsigned long
+vmalens_mm_get_unmapped_area(struct mm_struct *mm, struct file *file,
+			     unsigned long addr, unsigned long len,
+			     unsigned long pgoff, unsigned long flags)
+{
+	return mm_get_unmapped_area(file, addr, len, pgoff, flags);
+}
+
+/* 7.x: __get_unmapped_area() aligns only anonymous mappings to THP size */
+static inline bool vmalens_thp_applies(const struct file *file)
+{
+	return !file;
+}
+
+#define VMALENS_ANON_THP_ALIGN		1
+#elif defined(VMALENS_HAVE_MM_GUA_MM)
+/* 6.9: get_unmapped_area() became an inline over the unexported
+ * __get_unmapped_area(); only the layout dispatch is exported
+ */
+static inline unsigned long
+vmalens_mm_get_unmapped_area(struct mm_struct *mm, struct file *file,
+			     unsigned long addr, unsigned long len,
+			     unsigned long pgoff, unsigned long flags)
+{
+	return mm_get_unmapped_area(mm, file, addr, len, pgoff, flags);
+}
+
+/* 6.9-6.12: the THP branch also takes files without get_unmapped_area */
+static inline bool vmalens_thp_applies(const struct file *file)
+{
+	return true;
+}
+
+/* 6.7: anonymous mappings of PMD-multiple length are aligned to a PMD */
+#define VMALENS_ANON_THP_ALIGN		1
+#else
+/* before 6.9: the whole of get_unmapped_area() is exported */
+#define VMALENS_HAVE_GET_UNMAPPED_AREA
+#define VMALENS_ANON_THP_ALIGN		0
+#endif
+
+/*
+ * 6.9 (with start_gap): vm_unmapped_area() raises low_limit to
+ * mmap_min_addr itself; before, only the generic topdown caller did.
+ */
+static inline void vmalens_clamp_search_low(unsigned long *low,
+					    unsigned long min_addr)
+{
+#ifdef VMALENS_HAVE_UNMAPPED_AREA_START_GAP
+	if (*low < min_addr)
+		*low = min_addr;
+#endif
+}
+
+/* 7.x: kthread_create_worker() no longer wakes the worker it creates */
+#ifdef VMALENS_HAVE_KTHREAD_RUN_WORKER
+#define vmalens_create_worker(name)	kthread_run_worker(0, name)
+#else
+#define vmalens_create_worker(name)	kthread_create_worker(0, name)
+#endif
 
 #endif /* _VMALENS_COMPAT_H */

@@ -45,8 +45,16 @@ static int vmalens_read_proc(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-/* mmap_rnd_bits and friends are not exported: read their sysctl files. */
-static int vmalens_read_sysctl_int(const char *path)
+/**
+ * vmalens_read_sysctl_int() - read an integer sysctl the kernel does not export
+ * @path: its file under /proc/sys
+ *
+ * mmap_rnd_bits, mmap_min_addr and friends are not exported to modules;
+ * their sysctl files are the kernel's own interface to the same values.
+ *
+ * Return: the value, or -1 if it cannot be read.
+ */
+int vmalens_read_sysctl_int(const char *path)
 {
 	char buf[24];
 	int val;

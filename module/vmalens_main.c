@@ -27,6 +27,8 @@ DEFINE_SHOW_ATTRIBUTE(version);
 
 static int __init vmalens_init(void)
 {
+	int err;
+
 	vmalens_dir = debugfs_create_dir("vmalens", NULL);
 	if (IS_ERR(vmalens_dir)) {
 		pr_err("cannot create the debugfs directory (%ld)\n",
@@ -38,11 +40,27 @@ static int __init vmalens_init(void)
 	vmalens_layout_init(vmalens_dir);
 	vmalens_vmas_init(vmalens_dir);
 	vmalens_tasks_init(vmalens_dir);
+
+	err = vmalens_dryrun_init();
+	if (err)
+		goto remove_debugfs;
+	/* Last: once the device exists, ioctls may arrive. */
+	err = vmalens_dev_init();
+	if (err)
+		goto stop_dryrun;
 	return 0;
+
+stop_dryrun:
+	vmalens_dryrun_exit();
+remove_debugfs:
+	debugfs_remove(vmalens_dir);
+	return err;
 }
 
 static void __exit vmalens_exit(void)
 {
+	vmalens_dev_exit();
+	vmalens_dryrun_exit();
 	debugfs_remove(vmalens_dir);
 }
 

@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The get_unmapped_area dry-run: where would mmap() called by process P
+ * land now?
+ *
+ * Every placement function of the kernel reads current: current->mm, the
+ * 32-bit syscall state, TASK_SIZE, the personality. So the question is
+ * answered on a kthread of ours that borrows the target's mm with
+ * kthread_use_mm() and, for a 32-bit target, wears the target's syscall
+ * ABI while it asks. The kernel's own code then decides (VMALENS_MODE_AUTO);
+ * only the "what would the other layout pick" question (a forced mode) runs
+ * vmalens' copy of the arch search. Nothing is mapped, and the target's mm
+ * is only read, under mmap_read_lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/personality.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "uapi/vmalens.h"
+#include "vmalens.h"
+#include "vmalens_compat.h"
+
+static struct kthread_worker *dryrun_worker;
+
+/*
+ * The MAP_* bits do_mmap() and the arch code look at; anything else is
+ * refused rather than silently modelled wrong.
+ */
+#define DRYRUN_MAP_TYPES	(MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE)
+#define DRYRUN_MAP_KNOWN	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | \
+				 MAP_FIXED_NOREPLACE | MAP_GROWSDOWN | \
+				 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | \
+				 MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | \
+				 MAP_STACK | MAP_HUGETLB | MAP_SYNC | \
+				 DRYRUN_MAP_ARCH)
+#ifdef CONFIG_X86_64
+#define DRYRUN_MAP_ARCH		MAP_32BIT
+#else
+#define DRYRUN_MAP_ARCH		0
+#endif
+
+/* arch/x86/kernel/sys_x86_64.c: find_start_end() for MAP_32BIT */
+#define MAP32_WINDOW_START	0x40000000UL
+#define MAP32_WINDOW_END	0x80000000UL
+#define MAP32_RANDOM_RANGE	0x02000000UL
+
+/* Flags vmalens knows but does not model. */
+#define DRYRUN_MAP_UNMODELLED	(MAP_HUGETLB | MAP_LOCKED | MAP_SYNC)
+
+/**
+ * struct dryrun_request - one question, shared by the ioctl and the worker
+ * @ref:	the ioctl and the worker each hold one; a caller killed while
+ *		waiting drops its own and leaves the rest to the worker
+ * @work:	queued on dryrun_worker
+ * @done:	completed by the worker
+ * @mm:		the target's mm, pinned with get_task_mm()
+ * @file:	the caller's file for a file mapping, or NULL
+ * @compat:	model a 32-bit syscall of the target
+ * @personality: the target's personality (ADDR_LIMIT_3GB, ...)
+ * @randomize:	the target has PF_RANDOMIZE
+ * @rawio:	the target may map below dac_mmap_min_addr (CAP_SYS_RAWIO)
+ * @min_addr:	the effective mmap_min_addr (not exported: see below)
+ * @dac_min_addr: vm.mmap_min_addr, the capability-checked bound
+ * @max_map_count: vm.max_map_count
+ * @guard_gap:	the stack guard gap in bytes
+ * @req:	the user's request, answered in place
+ */
+struct dryrun_request {
+	struct kref ref;
+	struct kthread_work work;
+	struct completion done;
+	struct mm_struct *mm;
+	struct file *file;
+	bool compat;
+	bool randomize;
+	bool rawio;
+	unsigned int personality;
+	unsigned long min_addr;
+	unsigned long dac_min_addr;
+	unsigned long max_map_count;
+	unsigned long guard_gap;
+	struct vmalens_unmapped_area req;
+};
+
+static void dryrun_release(struct kref *ref)
+{
+	struct dryrun_request *dr = container_of(ref, struct dryrun_request, ref);
+
+	if (dr->file)
+		fput(dr->file);
+	mmput(dr->mm);
+	kfree(dr);
+}
+
+/* --- wearing the target's syscall ABI ------------------------------------ */
+
+/**
+ * struct abi_state - what dryrun_enter_abi() changed on the worker thread
+ * @personality: the worker's own personality, restored on leave
+ * @compat:	whether the 32-bit state was set
+ */
+struct abi_state {
+	unsigned int personality;
+	bool compat;
+};
+
+/*
+ * TASK_SIZE, the mmap bases, in_compat_syscall() and the THP gate all test
+ * *current*'s thread flags. A kthread never returns to user mode, so setting
+ * them on our own worker for the duration of one question affects nothing
+ * but the placement code we call.
+ */
+static void dryrun_enter_abi(struct abi_state *st, const struct dryrun_request *dr)
+{
+	st->personality = current->personality;
+	st->compat = dr->compat;
+	current->personality = dr->personality;
+	if (!dr->compat)
+		return;
+#if defined(CONFIG_X86_64)
+	set_thread_flag(TIF_ADDR32);
+	current_thread_info()->status |= TS_COMPAT;
+#elif defined(CONFIG_ARM64)
+	set_thread_flag(TIF_32BIT);
+#endif
+}
+
+static void dryrun_leave_abi(const struct abi_state *st)
+{
+	current->personality = st->personality;
+	if (!st->compat)
+		return;
+#if defined(CONFIG_X86_64)
+	current_thread_info()->status &= ~TS_COMPAT;
+	clear_thread_flag(TIF_ADDR32);
+#elif defined(CONFIG_ARM64)
+	clear_thread_flag(TIF_32BIT);
+#endif
+}
+
+/* --- vmalens' own search, for the forced modes --------------------------- */
+
+/**
+ * struct search - one vm_unmapped_area() question
+ * @length:	bytes wanted
+ * @low:	lowest acceptable address
+ * @high:	one past the highest acceptable end
+ * @topdown:	take the highest fit, not the lowest
+ *
+ * Mirrors struct vm_unmapped_area_info for anonymous mappings (no alignment,
+ * no start gap), which vm_unmapped_area() itself is not exported to answer.
+ */
+struct search {
+	unsigned long length;
+	unsigned long low;
+	unsigned long high;
+	bool topdown;
+};
+
+static unsigned long guard_below(const struct vm_area_struct *vma,
+				 unsigned long guard_gap)
+{
+	if (!(vma->vm_flags & VM_GROWSDOWN))
+		return vma->vm_start;
+	return vma->vm_start > guard_gap ? vma->vm_start - guard_gap : 0;
+}
+
+/*
+ * The gap [start, end) between @prev and @next, as the kernel's search sees
+ * it: clipped to the search window, and below a VM_GROWSDOWN @next only up
+ * to its guard gap. Returns false if @length does not fit.
+ */
+static bool gap_fits(const struct dryrun_request *dr, const struct search *s,
+		     const struct vm_area_struct *prev,
+		     const struct vm_area_struct *next,
+		     unsigned long *start, unsigned long *end)
+{
+	unsigned long lo = prev ? prev->vm_end : 0;
+	unsigned long hi = next ? guard_below(next, dr->guard_gap) : ULONG_MAX;
+
+	lo = max(lo, s->low);
+	hi = min(hi, s->high);
+	if (hi <= lo || hi - lo < s->length)
+		return false;
+	*start = lo;
+	*end = hi;
+	return true;
+}
+
+/*
+ * vm_unmapped_area() over the target's tree: the lowest fitting gap, or
+ * with @s->topdown the top of the highest one. The walk is bounded by the
+ * VMAs inside the window (at most vm.max_map_count).
+ */
+static unsigned long search_gaps(const struct dryrun_request *dr,
+				 const struct search *s)
+{
+	struct vm_area_struct *prev, *vma;
+	unsigned long start, end, found = -ENOMEM;
+
+	mmap_assert_locked(dr->mm);
+	if (s->high <= s->low || s->high - s->low < s->length)
+		return -ENOMEM;
+	prev = vmalens_vma_before(dr->mm, s->low);
+	for (vma = find_vma(dr->mm, s->low); vma;
+	     vma = vmalens_next_vma(dr->mm, vma)) {
+		if (prev && prev->vm_end >= s->high)
+			break;
+		if (gap_fits(dr, s, prev, vma, &start, &end)) {
+			found = s->topdown ? end - s->length : start;
+			if (!s->topdown)
+				return found;
+		}
+		prev = vma;
+	}
+	if ((!prev || prev->vm_end < s->high) &&
+	    gap_fits(dr, s, prev, NULL, &start, &end))
+		found = s->topdown ? end - s->length : start;
+	return found;
+}
+
+/*
+ * 6.7+: __get_unmapped_area() aligns a hintless private anonymous mapping
+ * of a PMD-multiple length to the PMD size, except for 32-bit syscalls.
+ */
+static bool vmalens_anon_thp_align(const struct dryrun_request *dr,
+				   unsigned long addr, unsigned long len,
+				   unsigned long flags)
+{
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
+	       VMALENS_ANON_THP_ALIGN && !dr->compat && !addr &&
+	       !(flags & (MAP_SHARED | MAP_FIXED)) && !dr->file &&
+	       IS_ALIGNED(len, PMD_SIZE);
+}
+
+/* The generic (and arm64) hint check: inside the window, clear of both
+ * neighbours and of mmap_min_addr. x86 checks only the next VMA.
+ */
+static bool hint_fits(const struct dryrun_request *dr, unsigned long addr,
+		      unsigned long len, unsigned long end)
+{
+	struct vm_area_struct *next = find_vma(dr->mm, addr);
+	struct vm_area_struct *prev;
+
+	if (end - len < addr)
+		return false;
+	if (next && addr + len > guard_below(next, dr->guard_gap))
+		return false;
+	if (IS_ENABLED(CONFIG_X86))
+		return true;
+	prev = vmalens_vma_before(dr->mm, addr);
+	return addr >= dr->min_addr && (!prev || addr >= prev->vm_end);
+}
+
+#ifdef CONFIG_X86_64
+/* arch/x86/mm/mmap.c: get_mmap_base(), for the ABI we are wearing. */
+static unsigned long x86_mmap_base(const struct dryrun_request *dr, bool legacy)
+{
+	struct mm_struct *mm = dr->mm;
+
+	if (dr->compat)
+		return legacy ? mm->mmap_compat_legacy_base : mm->mmap_compat_base;
+	return legacy ? mm->mmap_legacy_base : mm->mmap_base;
+}
+
+/*
+ * arch/x86/mm/mmap.c: mmap_address_hint_valid(). A hint range may not
+ * straddle the 47-bit default window.
+ */
+static bool x86_hint_valid(unsigned long addr, unsigned long len)
+{
+	bool starts_high = addr > DEFAULT_MAP_WINDOW;
+	bool ends_high = addr + len > DEFAULT_MAP_WINDOW;
+
+	return TASK_SIZE - len >= addr && starts_high == ends_high;
+}
+
+/* arch/x86/kernel/sys_x86_64.c, both directions, anonymous mappings. */
+static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
+				unsigned long addr, unsigned long len,
+				unsigned long flags)
+{
+	unsigned long hint = addr, end;
+	struct search s = { .length = len };
+
+	if (topdown && len > TASK_SIZE)
+		return -ENOMEM;
+	if (flags & MAP_FIXED)
+		return addr;
+	if (topdown && !(!dr->compat && (flags & MAP_32BIT))) {
+		if (addr) {
+			addr &= PAGE_MASK;
+			if (x86_hint_valid(addr, len) &&
+			    hint_fits(dr, addr, len, ULONG_MAX))
+				return addr;
+		}
+		s.topdown = true;
+		s.low = PAGE_SIZE;
+		s.high = x86_mmap_base(dr, false);
+		if (addr > DEFAULT_MAP_WINDOW && !dr->compat)
+			s.high += TASK_SIZE_MAX - DEFAULT_MAP_WINDOW;
+		vmalens_clamp_search_low(&s.low, dr->min_addr);
+		addr = search_gaps(dr, &s);
+		if (!offset_in_page(addr))
+			return addr;
+	}
+	/* Bottom-up, and the topdown fallback; MAP_32BIT's random start is
+	 * modelled at its lowest value and reported as random by the caller.
+	 */
+	if (!dr->compat && (flags & MAP_32BIT)) {
+		s.low = MAP32_WINDOW_START;
+		end = MAP32_WINDOW_END;
+	} else {
+		s.low = x86_mmap_base(dr, true);
+		end = dr->compat ? TASK_SIZE : (hint > DEFAULT_MAP_WINDOW ?
+						TASK_SIZE_MAX : DEFAULT_MAP_WINDOW);
+	}
+	if (len > end)
+		return -ENOMEM;
+	if (hint) {
+		addr = PAGE_ALIGN(hint);
+		if (hint_fits(dr, addr, len, end))
+			return addr;
+	}
+	s.topdown = false;
+	s.high = end;
+	vmalens_clamp_search_low(&s.low, dr->min_addr);
+	return search_gaps(dr, &s);
+}
+#else
+/* mm/mmap.c: generic_get_unmapped_area[_topdown](), as arm64 uses them. */
+static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
+				unsigned long addr, unsigned long len,
+				unsigned long flags)
+{
+	unsigned long mmap_end = addr > DEFAULT_MAP_WINDOW ? TASK_SIZE :
+							     DEFAULT_MAP_WINDOW;
+	struct search s = { .length = len, .topdown = topdown };
+	unsigned long ret;
+
+	if (len > mmap_end - dr->min_addr)
+		return -ENOMEM;
+	if (flags & MAP_FIXED)
+		return addr;
+	if (addr) {
+		addr = PAGE_ALIGN(addr);
+		if (hint_fits(dr, addr, len, mmap_end))
+			return addr;
+	}
+	if (!topdown) {
+		/* A legacy mm's base; for a top-down one, the legacy base
+		 * without the random offset it never drew.
+		 */
+		s.low = vmalens_mm_topdown(dr->mm) ? TASK_UNMAPPED_BASE :
+						     dr->mm->mmap_base;
+		s.high = mmap_end;
+		vmalens_clamp_search_low(&s.low, dr->min_addr);
+		return search_gaps(dr, &s);
+	}
+	s.low = max(PAGE_SIZE, dr->min_addr);
+	s.high = dr->mm->mmap_base;
+	if (addr > DEFAULT_MAP_WINDOW)
+		s.high += TASK_SIZE - DEFAULT_MAP_WINDOW;
+	ret = search_gaps(dr, &s);
+	if (!offset_in_page(ret))
+		return ret;
+	s.topdown = false;
+	s.low = TASK_UNMAPPED_BASE;
+	s.high = mmap_end;
+	vmalens_clamp_search_low(&s.low, dr->min_addr);
+	return search_gaps(dr, &s);
+}
+#endif
+
+/*
+ * __thp_get_unmapped_area() for an anonymous mapping: search a PMD more,
+ * then align; a top-down search whose result is already aligned moves up a
+ * PMD, as the kernel does.
+ */
+static unsigned long own_thp_search(const struct dryrun_request *dr, bool topdown,
+				    unsigned long len, unsigned long flags)
+{
+	unsigned long ret, off_sub;
+
+	ret = own_search(dr, topdown, 0, len + PMD_SIZE, flags);
+	if (IS_ERR_VALUE(ret))
+		return own_search(dr, topdown, 0, len, flags);
+	off_sub = -ret & (PMD_SIZE - 1);
+	if (topdown && !off_sub)
+		return ret + PMD_SIZE;
+	return ret + off_sub;
+}
+
+/* __get_unmapped_area() around vmalens' own arch search. */
+static unsigned long own_get_unmapped_area(struct dryrun_request *dr, bool topdown,
+					   unsigned long addr, unsigned long len,
+					   unsigned long flags)
+{
+	struct vmalens_unmapped_area *r = &dr->req;
+
+	if (len > TASK_SIZE)
+		return -ENOMEM;
+	if (dr->file && dr->file->f_op->get_unmapped_area)
+		r->result_flags |= VMALENS_UA_APPROXIMATE;
+	if (vmalens_anon_thp_align(dr, addr, len, flags))
+		addr = own_thp_search(dr, topdown, len, flags);
+	else
+		addr = own_search(dr, topdown, addr, len, flags);
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	if (addr > TASK_SIZE - len)
+		return -ENOMEM;
+	if (offset_in_page(addr))
+		return -EINVAL;
+	return addr;
+}
+
+/* --- the kernel's own placement code --------------------------------------- */
+
+/*
+ * The rest of __get_unmapped_area() where the kernel does not export it
+ * (6.9+): the file/shmem/THP choice and the final checks. Before 6.9 the
+ * exported get_unmapped_area() is the whole thing.
+ */
+static unsigned long kernel_search(struct dryrun_request *dr, unsigned long addr,
+				   unsigned long len, unsigned long pgoff,
+				   unsigned long flags)
+{
+	struct vmalens_unmapped_area *r = &dr->req;
+	struct file *file = dr->file;
+
+	r->layer = VMALENS_LAYER_ARCH;
+	if (file && file->f_op->get_unmapped_area)
+		r->layer = VMALENS_LAYER_FILE;
+	else if (!file && (flags & MAP_SHARED))
+		r->layer = VMALENS_LAYER_SHMEM;
+#ifdef VMALENS_HAVE_GET_UNMAPPED_AREA
+	return get_unmapped_area(file, addr, len, pgoff, flags);
+#else
+	if (len > TASK_SIZE)
+		return -ENOMEM;
+	if (!file)
+		pgoff = 0;
+	if (r->layer == VMALENS_LAYER_FILE) {
+		addr = file->f_op->get_unmapped_area(file, addr, len, pgoff, flags);
+	} else if (r->layer == VMALENS_LAYER_SHMEM) {
+		/* shmem_get_unmapped_area is not exported; it only moves
+		 * the result when shmem THP is enabled.
+		 */
+		if (len >= PMD_SIZE && !(flags & MAP_FIXED))
+			r->result_flags |= VMALENS_UA_APPROXIMATE;
+		addr = vmalens_mm_get_unmapped_area(dr->mm, file, addr, len,
+						    pgoff, flags);
+	} else if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
+		   vmalens_thp_applies(file) && !addr &&
+		   IS_ALIGNED(len, PMD_SIZE)) {
+		r->layer = VMALENS_LAYER_THP;
+		addr = thp_get_unmapped_area(file, addr, len, pgoff, flags);
+	} else {
+		addr = vmalens_mm_get_unmapped_area(dr->mm, file, addr, len,
+						    pgoff, flags);
+	}
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	if (addr > TASK_SIZE - len)
+		return -ENOMEM;
+	if (offset_in_page(addr))
+		return -EINVAL;
+	return addr;
+#endif
+}
+
+/*
+ * security_mmap_addr() runs with the caller's credentials; ours are the
+ * kernel's. Model the capability rule (commoncap); an LSM policy such as
+ * SELinux' mmap_zero is not modelled.
+ */
+static unsigned long check_low_addr(const struct dryrun_request *dr,
+				    unsigned long addr)
+{
+	if (!IS_ERR_VALUE(addr) && addr < dr->dac_min_addr && !dr->rawio)
+		return -EPERM;
+	return addr;
+}
+
+/* --- do_mmap() and the answer ---------------------------------------------- */
+
+static void report_gap(struct dryrun_request *dr, unsigned long addr,
+		       unsigned long len)
+{
+	struct vmalens_unmapped_area *r = &dr->req;
+	struct vm_area_struct *next, *prev;
+
+	next = find_vma(dr->mm, addr);
+	if (next && next->vm_start < addr + len) {
+		r->result_flags |= VMALENS_UA_REPLACES;
+		return;
+	}
+	prev = vmalens_vma_before(dr->mm, addr);
+	r->gap_start = prev ? prev->vm_end : 0;
+	r->gap_end = next ? next->vm_start : dr->mm->task_size;
+}
+
+/*
+ * do_mmap()'s type checks, which come after the address is chosen. The
+ * file checks use the caller's open file, as if the target had opened the
+ * file the same way.
+ */
+static int check_type(const struct dryrun_request *dr, unsigned long flags)
+{
+	const struct vmalens_unmapped_area *r = &dr->req;
+	struct file *file = dr->file;
+
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED_VALIDATE:
+		if (!file)
+			return -EINVAL;
+		if (flags & ~LEGACY_MAP_MASK)
+			return -EOPNOTSUPP;
+		fallthrough;
+	case MAP_SHARED:
+		if (!file)
+			return flags & MAP_GROWSDOWN ? -EINVAL : 0;
+		if ((r->prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
+			return -EACCES;
+		return file->f_mode & FMODE_READ ? 0 : -EACCES;
+	case MAP_PRIVATE:
+		if (!file)
+			return 0;
+		if (!(file->f_mode & FMODE_READ))
+			return -EACCES;
+		return flags & MAP_GROWSDOWN ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * MAP_32BIT (x86-64 only) starts its search at a random page of the first
+ * 32 MiB of its window when the process has PF_RANDOMIZE. Our worker has
+ * not, so it found the lowest possible address: say the answer is random,
+ * and whether the highest start would leave no room at all.
+ */
+static void mark_random(struct dryrun_request *dr, unsigned long addr,
+			unsigned long hint, unsigned long len)
+{
+	struct vmalens_unmapped_area *r = &dr->req;
+	struct search worst = {
+		.length = len,
+		.low = MAP32_WINDOW_START + MAP32_RANDOM_RANGE - PAGE_SIZE,
+		.high = MAP32_WINDOW_END,
+	};
+
+	if (!IS_ENABLED(CONFIG_X86_64) || dr->compat || !dr->randomize ||
+	    !(r->mmap_flags & DRYRUN_MAP_ARCH) || (r->mmap_flags & MAP_FIXED) ||
+	    (r->mmap_flags & MAP_FIXED_NOREPLACE) || addr == PAGE_ALIGN(hint))
+		return;
+	r->result_flags |= VMALENS_UA_RANDOM;
+	r->random_start = MAP32_WINDOW_START;
+	r->random_end = MAP32_WINDOW_END;
+	if (IS_ERR_VALUE(search_gaps(dr, &worst)))
+		r->result_flags |= VMALENS_UA_MAY_FAIL;
+}
+
+/* The placement part of do_mmap(), in its order. Returns address or -errno. */
+static unsigned long dryrun_place(struct dryrun_request *dr)
+{
+	struct vmalens_unmapped_area *r = &dr->req;
+	unsigned long flags = r->mmap_flags, addr = r->hint, len = r->len, hint;
+	int ret;
+
+	r->layer = VMALENS_LAYER_DO_MMAP;
+	if (!len)
+		return -EINVAL;
+	if (flags & MAP_FIXED_NOREPLACE)
+		flags |= MAP_FIXED;
+	if (!(flags & MAP_FIXED)) {
+		/* round_hint_to_min() */
+		addr &= PAGE_MASK;
+		if (addr && addr < dr->min_addr)
+			addr = PAGE_ALIGN(dr->min_addr);
+	}
+	hint = addr;
+	len = PAGE_ALIGN(len);
+	if (!len)
+		return -ENOMEM;
+	if (r->pgoff + (len >> PAGE_SHIFT) < r->pgoff)
+		return -EOVERFLOW;
+	if (dr->mm->map_count > dr->max_map_count)
+		return -ENOMEM;
+
+	if (r->mode == VMALENS_MODE_AUTO) {
+		addr = kernel_search(dr, addr, len, r->pgoff, flags);
+	} else {
+		r->layer = VMALENS_LAYER_VMALENS;
+		r->result_flags |= VMALENS_UA_EMULATED;
+		addr = own_get_unmapped_area(dr, r->mode == VMALENS_MODE_TOPDOWN,
+					     addr, len, flags);
+	}
+	if (flags & MAP_FIXED)
+		r->layer = VMALENS_LAYER_DO_MMAP;
+	addr = check_low_addr(dr, addr);
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	if ((r->mmap_flags & MAP_FIXED_NOREPLACE) &&
+	    find_vma_intersection(dr->mm, addr, addr + len))
+		return -EEXIST;
+	ret = check_type(dr, flags);
+	if (ret)
+		return ret;
+	mark_random(dr, addr, hint, len);
+	report_gap(dr, addr, len);
+	return addr;
+}
+
+static void dryrun_work(struct kthread_work *work)
+{
+	struct dryrun_request *dr = container_of(work, struct dryrun_request, work);
+	struct vmalens_unmapped_area *r = &dr->req;
+	struct abi_state st;
+	unsigned long addr;
+
+	kthread_use_mm(dr->mm);
+	dryrun_enter_abi(&st, dr);
+	mmap_read_lock(dr->mm);
+	if (dr->compat)
+		r->result_flags |= VMALENS_UA_COMPAT;
+	if (r->mode == VMALENS_MODE_AUTO)
+		r->mode_used = vmalens_mm_topdown(dr->mm) ?
+			       VMALENS_MODE_TOPDOWN : VMALENS_MODE_BOTTOMUP;
+	else
+		r->mode_used = r->mode;
+	addr = dryrun_place(dr);
+	mmap_read_unlock(dr->mm);
+	dryrun_leave_abi(&st);
+	kthread_unuse_mm(dr->mm);
+
+	if (IS_ERR_VALUE(addr))
+		r->error = (s32)addr;
+	else
+		r->addr = addr;
+	complete(&dr->done);
+	kref_put(&dr->ref, dryrun_release);
+}
+
+/* --- the ioctl -------------------------------------------------------------- */
+
+static int dryrun_check_request(const struct vmalens_unmapped_area *r)
+{
+	/* No flags are defined yet: refuse any so they can mean something later. */
+	if (r->flags || r->reserved)
+		return -EINVAL;
+	if (r->mode > VMALENS_MODE_BOTTOMUP)
+		return -EINVAL;
+	if (r->mmap_flags & ~DRYRUN_MAP_KNOWN)
+		return -EINVAL;
+	/*
+	 * hugetlbfs picks its own alignment from a file it creates; the
+	 * mlock and DAX checks depend on limits we do not model.
+	 */
+	if (r->mmap_flags & DRYRUN_MAP_UNMODELLED)
+		return -EOPNOTSUPP;
+	if (r->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM |
+			PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	return 0;
+}
+
+/* Output fields are ignored on input, so a caller can reuse its struct. */
+static void dryrun_clear_outputs(struct vmalens_unmapped_area *r)
+{
+	r->addr = 0;
+	r->error = 0;
+	r->mode_used = 0;
+	r->gap_start = 0;
+	r->gap_end = 0;
+	r->layer = 0;
+	r->result_flags = 0;
+	r->random_start = 0;
+	r->random_end = 0;
+}
+
+static int dryrun_open_file(struct dryrun_request *dr)
+{
+	struct vmalens_unmapped_area *r = &dr->req;
+
+	if (r->mmap_flags & MAP_ANONYMOUS) {
+		if (r->fd != -1 && r->fd != 0)
+			return -EINVAL;
+		return 0;
+	}
+	if (r->fd < 0)
+		return -EBADF;
+	dr->file = fget(r->fd);
+	if (!dr->file)
+		return -EBADF;
+	if (!dr->file->f_op->mmap)
+		return -ENODEV;
+	return 0;
+}
+
+/*
+ * mmap_min_addr is not exported: vm.mmap_min_addr shows only its DAC part,
+ * which the LSM part (CONFIG_LSM_MMAP_MIN_ADDR) may raise.
+ */
+static void dryrun_read_limits(struct dryrun_request *dr)
+{
+	int val;
+
+	val = vmalens_read_sysctl_int("/proc/sys/vm/mmap_min_addr");
+	dr->dac_min_addr = val > 0 ? val : 0;
+	dr->min_addr = dr->dac_min_addr;
+#ifdef CONFIG_LSM_MMAP_MIN_ADDR
+	dr->min_addr = max_t(unsigned long, dr->min_addr, CONFIG_LSM_MMAP_MIN_ADDR);
+#endif
+	val = vmalens_read_sysctl_int("/proc/sys/vm/max_map_count");
+	dr->max_map_count = val > 0 ? val : DEFAULT_MAX_MAP_COUNT;
+	dr->guard_gap = vmalens_stack_guard_gap();
+}
+
+static void dryrun_snapshot_target(struct dryrun_request *dr,
+				   struct task_struct *task)
+{
+	const struct cred *cred;
+
+	dr->compat = vmalens_task_compat(task);
+	dr->personality = task->personality;
+	dr->randomize = task->flags & PF_RANDOMIZE;
+	rcu_read_lock();
+	cred = __task_cred(task);
+	dr->rawio = cred->user_ns == &init_user_ns &&
+		    cap_raised(cred->cap_effective, CAP_SYS_RAWIO);
+	rcu_read_unlock();
+	dryrun_read_limits(dr);
+}
+
+static int dryrun_prepare(struct dryrun_request *dr)
+{
+	struct vmalens_target t;
+	int ret;
+
+	/* Beyond INT_MAX no pid exists; don't let it turn negative. */
+	if (dr->req.pid > INT_MAX)
+		return -ESRCH;
+	ret = vmalens_get_target(dr->req.pid, &t);
+	if (ret)
+		return ret;
+	dr->mm = t.mm;			/* the request now owns this reference */
+	dryrun_snapshot_target(dr, t.task);
+	put_task_struct(t.task);
+	return dryrun_open_file(dr);
+}
+
+/* Queue @dr and wait; a fatal signal abandons it to the worker. */
+static int dryrun_run(struct dryrun_request *dr)
+{
+	int ret;
+
+	kref_get(&dr->ref);
+	kthread_queue_work(dryrun_worker, &dr->work);
+	ret = wait_for_completion_killable(&dr->done);
+	return ret ? -EINTR : 0;
+}
+
+/**
+ * vmalens_ioctl_unmapped_area() - VMALENS_IOC_UNMAPPED_AREA
+ * @uarg: the caller's struct vmalens_unmapped_area
+ *
+ * Return: 0 with the answer (including an mmap error in ->error) copied
+ * back, or a negative errno for a request that could not be asked.
+ */
+long vmalens_ioctl_unmapped_area(struct vmalens_unmapped_area __user *uarg)
+{
+	struct dryrun_request *dr;
+	u64 usize;
+	long ret;
+
+	ret = vmalens_get_request_size(&uarg->size, &usize,
+				       VMALENS_UNMAPPED_AREA_SIZE_VER0);
+	if (ret)
+		return ret;
+	dr = kzalloc(sizeof(*dr), GFP_KERNEL);
+	if (!dr)
+		return -ENOMEM;
+	kref_init(&dr->ref);
+	kthread_init_work(&dr->work, dryrun_work);
+	init_completion(&dr->done);
+	ret = copy_struct_from_user(&dr->req, sizeof(dr->req), uarg, usize);
+	if (ret)
+		goto out_free;
+	ret = dryrun_check_request(&dr->req);
+	if (ret)
+		goto out_free;
+	dryrun_clear_outputs(&dr->req);
+	ret = dryrun_prepare(dr);
+	if (ret)
+		goto out_put;
+	ret = dryrun_run(dr);
+	if (ret)
+		goto out_put;
+	if (copy_to_user(uarg, &dr->req, min_t(u64, usize, sizeof(dr->req))))
+		ret = -EFAULT;
+out_put:
+	if (dr->mm) {
+		kref_put(&dr->ref, dryrun_release);
+		return ret;
+	}
+out_free:
+	kfree(dr);
+	return ret;
+}
+
+/**
+ * vmalens_dryrun_init() - start the worker the dry-runs execute on
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmalens_dryrun_init(void)
+{
+	dryrun_worker = vmalens_create_worker("vmalens_dryrun");
+	if (IS_ERR(dryrun_worker))
+		return PTR_ERR(dryrun_worker);
+	return 0;
+}
+
+/**
+ * vmalens_dryrun_exit() - stop the worker once queued dry-runs are done
+ */
+void vmalens_dryrun_exit(void)
+{
+	kthread_destroy_worker(dryrun_worker);
+}
