@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMALENS_IOC_UNMAPPED_AREA against the truth: for randomized requests the
+ * dry-run must name the address (or errno) that the target's own mmap()
+ * returns right after, for top-down and legacy targets, native and 32-bit.
+ * Also: nothing in the target changes, and every bad request gets its
+ * documented errno.
+ *
+ * Set VMALENS_SEED to replay a run; the seed is printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "vmalens.h"
+#include "mmap_target.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define REQUESTS_PER_TARGET	300
+#define OWN_SEARCH_REQUESTS	150
+#define UNCHANGED_DRYRUNS	10000
+
+struct target {
+	pid_t pid;
+	int to_fd, from_fd;
+	uint64_t arena, arena_len;
+	unsigned int word_bits;
+};
+
+struct request {
+	uint64_t hint, len, prot, flags;
+};
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static void seed_rng(void)
+{
+	const char *env = getenv("VMALENS_SEED");
+
+	rng_state = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) * 2654435761u;
+	if (!rng_state)
+		rng_state = 1;
+	printf("# VMALENS_SEED=%" PRIu64 "\n", rng_state);
+}
+
+static const char *helper_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return buf;
+}
+
+/* Start a helper; returns 0, or -ENOEXEC if this kernel cannot run it. */
+static int target_start(struct target *t, const char *helper, const char *arg)
+{
+	int to[2], from[2], status;
+	struct mmap_target_hello hello;
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+
+	if (!helper_dir(dir, sizeof(dir)))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/helpers/%s", dir, helper);
+	if (pipe(to) || pipe(from))
+		return -errno;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (!t->pid) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		execl(path, helper, arg, (char *)NULL);
+		_exit(errno == ENOEXEC ? 126 : 127);
+	}
+	close(to[0]);
+	close(from[1]);
+	t->to_fd = to[1];
+	t->from_fd = from[0];
+	if (read(t->from_fd, &hello, sizeof(hello)) != sizeof(hello)) {
+		waitpid(t->pid, &status, 0);
+		t->pid = 0;
+		return WIFEXITED(status) && WEXITSTATUS(status) == 126 ?
+		       -ENOEXEC : -EIO;
+	}
+	t->arena = hello.arena;
+	t->arena_len = hello.arena_len;
+	t->word_bits = hello.word_bits;
+	return 0;
+}
+
+static void target_stop(struct target *t)
+{
+	struct mmap_target_req req = { .op = MMAP_TARGET_EXIT };
+
+	if (!t->pid)
+		return;
+	if (write(t->to_fd, &req, sizeof(req)) != sizeof(req))
+		kill(t->pid, SIGKILL);
+	waitpid(t->pid, NULL, 0);
+	close(t->to_fd);
+	close(t->from_fd);
+	t->pid = 0;
+}
+
+/* The target's real mmap(): address or -errno. */
+static int64_t target_mmap(struct target *t, const struct request *r)
+{
+	struct mmap_target_req req = {
+		.addr = r->hint, .len = r->len, .prot = r->prot,
+		.flags = r->flags, .op = MMAP_TARGET_MMAP,
+	};
+	struct mmap_target_reply reply;
+
+	if (write(t->to_fd, &req, sizeof(req)) != sizeof(req) ||
+	    read(t->from_fd, &reply, sizeof(reply)) != sizeof(reply))
+		return INT64_MIN;
+	return reply.result;
+}
+
+static int dryrun(int dev, pid_t pid, const struct request *r, unsigned int mode,
+		  struct vmalens_unmapped_area *ua)
+{
+	memset(ua, 0, sizeof(*ua));
+	ua->size = sizeof(*ua);
+	ua->pid = pid;
+	ua->hint = r->hint;
+	ua->len = r->len;
+	ua->prot = r->prot;
+	ua->mmap_flags = r->flags;
+	ua->fd = -1;
+	ua->mode = mode;
+	return ioctl(dev, VMALENS_IOC_UNMAPPED_AREA, ua) ? -errno : 0;
+}
+
+/* Does the dry-run answer agree with what mmap() returned? */
+static bool answer_matches(const struct vmalens_unmapped_area *ua,
+			   const struct request *r, int64_t real)
+{
+	if (ua->error)
+		return real == ua->error;
+	if ((ua->result_flags & VMALENS_UA_RANDOM) && real == -ENOMEM)
+		return ua->result_flags & VMALENS_UA_MAY_FAIL;
+	if (real < 0)
+		return false;
+	if (ua->result_flags & VMALENS_UA_RANDOM)
+		return (uint64_t)real >= ua->random_start &&
+		       (uint64_t)real + r->len <= ua->random_end;
+	return (uint64_t)real == ua->addr;
+}
+
+static uint64_t page_size(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* A hint of one of the classes the issue names, for target @t. */
+static uint64_t pick_hint(const struct target *t, uint64_t len)
+{
+	uint64_t pg = page_size(), top = t->word_bits == 64 ? 1ULL << 47 : 0xc0000000ULL;
+	uint64_t free_area = (top / 2 + rnd_below(top / 4)) & ~(pg - 1);
+
+	switch (rnd_below(10)) {
+	case 0: case 1: case 2:
+		return 0;
+	case 3:
+		return free_area;				/* likely free */
+	case 4:
+		return free_area + 1 + rnd_below(pg - 1);	/* unaligned */
+	case 5:
+		return t->arena + rnd_below(t->arena_len / pg) * pg; /* occupied */
+	case 6:
+		return rnd_below(16) * pg;			/* below mmap_min_addr */
+	case 7:	/* above the default window, or at its edge */
+		if (t->word_bits == 32)
+			return 0xfff00000ULL - len;
+#if defined(__aarch64__)
+		return (1ULL << 48) + rnd_below(1024) * pg;
+#else
+		return (1ULL << 47) - pg * rnd_below(4);
+#endif
+	default:
+		return (top - len - rnd_below(1 << 20) * pg) & ~(pg - 1);
+	}
+}
+
+static uint64_t pick_len(const struct target *t)
+{
+	uint64_t pg = page_size();
+
+	switch (rnd_below(10)) {
+	case 0:
+		return pg;
+	case 1: case 2:
+		return (1 + rnd_below(16)) * pg;
+	case 3:
+		return (1 + rnd_below(16)) * pg - rnd_below(pg);	/* unaligned */
+	case 4: case 5:
+		return (1 + rnd_below(3)) * (2ULL << 20);	/* PMD multiples: THP */
+	case 6:
+		return (2ULL << 20) + pg;
+	case 7:
+		return t->word_bits == 64 ? 1ULL << 30 : 256ULL << 20;
+	case 8:	/* more than the free space */
+		return t->word_bits == 64 ? 1ULL << 47 : 0xf0000000ULL;
+	default:
+		return rnd_below(50) ? 64 * pg : 0;		/* 0: EINVAL */
+	}
+}
+
+/* Flags of every class the issue names; MAP_FIXED only inside the arena. */
+static void pick_flags(const struct target *t, struct request *r)
+{
+	uint64_t pg = page_size(), off;
+	unsigned int dice = rnd_below(20);
+
+	r->flags = MAP_ANONYMOUS | (rnd_below(5) ? MAP_PRIVATE : MAP_SHARED);
+	r->prot = rnd_below(4) ? PROT_READ | PROT_WRITE : PROT_NONE;
+	if (dice == 0 || dice == 1) {
+		r->flags |= dice ? MAP_FIXED_NOREPLACE : MAP_FIXED;
+		r->len = (1 + rnd_below(8)) * pg;
+		off = rnd_below(t->arena_len / pg - r->len / pg + 1) * pg;
+		r->hint = t->arena + off;
+	} else if (dice == 2) {
+		r->flags |= MAP_FIXED_NOREPLACE;	/* anywhere: EEXIST or fits */
+	} else if (dice == 3) {
+		r->flags |= MAP_STACK;
+	} else if (dice == 4) {
+		r->flags |= MAP_GROWSDOWN;
+	} else if (dice == 5 && r->len <= 16 * pg) {
+		r->flags |= MAP_POPULATE;
+#ifdef MAP_32BIT
+	} else if (dice == 6 && t->word_bits == 64) {
+		r->flags |= MAP_32BIT;
+#endif
+	}
+	/* Commit accounting happens after placement; keep it out of the way. */
+	if (r->len >= (64ULL << 20))
+		r->flags |= MAP_NORESERVE;
+}
+
+static void random_request(const struct target *t, struct request *r)
+{
+	r->len = pick_len(t);
+	r->hint = pick_hint(t, r->len);
+	pick_flags(t, r);
+	if (t->word_bits == 32) {
+		r->hint &= 0xffffffffULL;
+		r->len &= 0xffffffffULL;
+	}
+}
+
+static void log_mismatch(struct __test_metadata *_metadata, const char *what,
+			 const struct request *r,
+			 const struct vmalens_unmapped_area *ua, int64_t real)
+{
+	TH_LOG("%s: mmap(0x%" PRIx64 ", 0x%" PRIx64 ", prot 0x%" PRIx64
+	       ", flags 0x%" PRIx64 ") dry-run %s0x%llx (error %d, flags 0x%llx, layer %u)"
+	       " real %s0x%" PRIx64,
+	       what, r->hint, r->len, r->prot, r->flags, "",
+	       (unsigned long long)ua->addr, ua->error,
+	       (unsigned long long)ua->result_flags, ua->layer,
+	       real < 0 ? "-" : "", real < 0 ? (uint64_t)-real : (uint64_t)real);
+}
+
+/* Run @n random requests in @mode; returns the number of mismatches. */
+static int compare_requests(struct __test_metadata *_metadata, int dev,
+			    struct target *t, int n, unsigned int mode)
+{
+	struct vmalens_unmapped_area ua;
+	int i, bad = 0, ret;
+	struct request r;
+	int64_t real;
+
+	for (i = 0; i < n; i++) {
+		random_request(t, &r);
+		ret = dryrun(dev, t->pid, &r, mode, &ua);
+		if (ret) {
+			TH_LOG("ioctl failed: %s", strerror(-ret));
+			return n;
+		}
+		real = target_mmap(t, &r);
+		if (!answer_matches(&ua, &r, real)) {
+			log_mismatch(_metadata, mode ? "own search" : "kernel", &r, &ua, real);
+			bad++;
+		}
+	}
+	printf("# %d requests, %d mismatches\n", n, bad);
+	return bad;
+}
+
+FIXTURE(dryrun) {
+	struct target t;
+	int dev;
+};
+
+FIXTURE_VARIANT(dryrun) {
+	const char *helper;
+	const char *arg;
+};
+
+FIXTURE_VARIANT_ADD(dryrun, native) { .helper = "mmap_target", .arg = "" };
+FIXTURE_VARIANT_ADD(dryrun, native_legacy) { .helper = "mmap_target", .arg = "legacy" };
+FIXTURE_VARIANT_ADD(dryrun, compat) { .helper = "mmap_target32", .arg = "" };
+FIXTURE_VARIANT_ADD(dryrun, compat_legacy) { .helper = "mmap_target32", .arg = "legacy" };
+
+FIXTURE_SETUP(dryrun)
+{
+	int ret;
+
+	self->dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", VMALENS_DEVICE, strerror(errno));
+	ret = target_start(&self->t, variant->helper, variant->arg);
+	if (ret == -ENOEXEC)
+		SKIP(return, "this kernel cannot run %s (no 32-bit support)", variant->helper);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(dryrun)
+{
+	target_stop(&self->t);
+	close(self->dev);
+}
+
+TEST_F(dryrun, kernel_answer_matches_real_mmap)
+{
+	seed_rng();
+	EXPECT_EQ(0, compare_requests(_metadata, self->dev, &self->t,
+				      REQUESTS_PER_TARGET, VMALENS_MODE_AUTO));
+}
+
+/* vmalens' own search, in the target's own direction, must agree too. */
+TEST_F(dryrun, own_search_matches_real_mmap)
+{
+	struct vmalens_unmapped_area ua;
+	struct request r = { .len = page_size(), .prot = PROT_READ,
+			     .flags = MAP_PRIVATE | MAP_ANONYMOUS };
+
+	seed_rng();
+	ASSERT_EQ(0, dryrun(self->dev, self->t.pid, &r, VMALENS_MODE_AUTO, &ua));
+	ASSERT_NE(VMALENS_MODE_AUTO, ua.mode_used);
+	EXPECT_EQ(strcmp(variant->arg, "legacy") ? VMALENS_MODE_TOPDOWN :
+		  VMALENS_MODE_BOTTOMUP, ua.mode_used);
+	EXPECT_EQ(0, compare_requests(_metadata, self->dev, &self->t,
+				      OWN_SEARCH_REQUESTS, ua.mode_used));
+}
+
+/* The other direction has no real mmap to compare with: check it is sane. */
+TEST_F(dryrun, other_mode_lands_in_a_free_gap)
+{
+	struct vmalens_unmapped_area ua, probe;
+	struct request r = { .prot = PROT_READ, .flags = MAP_PRIVATE | MAP_ANONYMOUS };
+	unsigned int other;
+	int i;
+
+	ASSERT_EQ(0, dryrun(self->dev, self->t.pid, &r, VMALENS_MODE_AUTO, &probe));
+	other = probe.mode_used == VMALENS_MODE_TOPDOWN ? VMALENS_MODE_BOTTOMUP :
+							  VMALENS_MODE_TOPDOWN;
+	for (i = 0; i < 50; i++) {
+		r.len = (1 + rnd_below(64)) * page_size();
+		ASSERT_EQ(0, dryrun(self->dev, self->t.pid, &r, other, &ua));
+		ASSERT_EQ(0, ua.error);
+		EXPECT_EQ(other, ua.mode_used);
+		EXPECT_TRUE(ua.result_flags & VMALENS_UA_EMULATED);
+		EXPECT_LE(ua.gap_start, ua.addr);
+		EXPECT_LE(ua.addr + r.len, ua.gap_end);
+	}
+}
+
+static int read_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 1 << 16, n;
+
+	if (!f)
+		return -errno;
+	*buf = malloc(cap);
+	*len = 0;
+	while (*buf && (n = fread(*buf + *len, 1, cap - *len, f)) > 0) {
+		*len += n;
+		if (*len == cap)
+			*buf = realloc(*buf, cap *= 2);
+	}
+	fclose(f);
+	return *buf ? 0 : -ENOMEM;
+}
+
+TEST(maps_unchanged_after_many_dryruns)
+{
+	struct vmalens_unmapped_area ua;
+	char path[64], *before, *after;
+	size_t before_len, after_len;
+	struct target t;
+	struct request r;
+	int dev, i;
+
+	dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, target_start(&t, "mmap_target", ""));
+	snprintf(path, sizeof(path), "/proc/%d/maps", t.pid);
+	ASSERT_EQ(0, read_file(path, &before, &before_len));
+	seed_rng();
+	for (i = 0; i < UNCHANGED_DRYRUNS; i++) {
+		random_request(&t, &r);
+		ASSERT_EQ(0, dryrun(dev, t.pid, &r, rnd_below(3), &ua));
+	}
+	ASSERT_EQ(0, read_file(path, &after, &after_len));
+	EXPECT_EQ(before_len, after_len);
+	EXPECT_EQ(0, memcmp(before, after, before_len < after_len ? before_len : after_len));
+	free(before);
+	free(after);
+	target_stop(&t);
+	close(dev);
+}
+
+/* --- bad input -------------------------------------------------------------- */
+
+FIXTURE(badinput) {
+	int dev;
+	struct vmalens_unmapped_area ua;
+};
+
+FIXTURE_SETUP(badinput)
+{
+	self->dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	memset(&self->ua, 0, sizeof(self->ua));
+	self->ua.size = sizeof(self->ua);
+	self->ua.pid = getpid();
+	self->ua.len = page_size();
+	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	self->ua.fd = -1;
+}
+
+FIXTURE_TEARDOWN(badinput)
+{
+	close(self->dev);
+}
+
+static int ua_ioctl(int dev, void *arg)
+{
+	return ioctl(dev, VMALENS_IOC_UNMAPPED_AREA, arg) ? errno : 0;
+}
+
+TEST_F(badinput, good_request_works)
+{
+	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_EQ(0, self->ua.error);
+	EXPECT_NE(0, self->ua.addr);
+}
+
+TEST_F(badinput, sizes)
+{
+	char big[2 * 4096 + 64] __attribute__((aligned(8)));
+	struct vmalens_unmapped_area *ua = (void *)big;
+
+	self->ua.size = 0;
+	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
+	self->ua.size = VMALENS_UNMAPPED_AREA_SIZE_VER0 - 8;
+	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
+	self->ua.size = page_size() + 8;
+	EXPECT_EQ(E2BIG, ua_ioctl(self->dev, &self->ua));
+	/* A newer, larger struct: fine while its tail is zero. */
+	memset(big, 0, sizeof(big));
+	memcpy(ua, &self->ua, sizeof(self->ua));
+	ua->size = sizeof(*ua) + 64;
+	EXPECT_EQ(0, ua_ioctl(self->dev, ua));
+	big[sizeof(*ua) + 8] = 1;
+	EXPECT_EQ(E2BIG, ua_ioctl(self->dev, ua));
+}
+
+TEST_F(badinput, flags_mode_reserved)
+{
+	self->ua.flags = 1;
+	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
+	self->ua.flags = 0;
+	self->ua.mode = 3;
+	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
+	self->ua.mode = 0;
+	self->ua.reserved = 1;
+	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
+	self->ua.reserved = 0;
+	self->ua.mmap_flags |= 0x40000000;
+	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
+	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+	EXPECT_EQ(EOPNOTSUPP, ua_ioctl(self->dev, &self->ua));
+	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED;
+	EXPECT_EQ(EOPNOTSUPP, ua_ioctl(self->dev, &self->ua));
+	/* Output fields are ignored on input: a struct can be reused. */
+	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	self->ua.addr = 0x1000;
+	self->ua.error = -1;
+	EXPECT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_EQ(0, self->ua.error);
+}
+
+TEST_F(badinput, pids)
+{
+	self->ua.pid = 0x7ffffff0;
+	EXPECT_EQ(ESRCH, ua_ioctl(self->dev, &self->ua));
+	self->ua.pid = (uint32_t)-1;
+	EXPECT_EQ(ESRCH, ua_ioctl(self->dev, &self->ua));
+	self->ua.pid = 2;	/* kthreadd: no address space */
+	EXPECT_EQ(ENXIO, ua_ioctl(self->dev, &self->ua));
+}
+
+TEST_F(badinput, lengths_are_mmap_errors)
+{
+	self->ua.len = 0;
+	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_EQ(-EINVAL, self->ua.error);
+	self->ua.error = 0;
+	self->ua.len = UINT64_MAX - 10;		/* PAGE_ALIGN overflows */
+	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_EQ(-ENOMEM, self->ua.error);
+	self->ua.error = 0;
+	self->ua.len = 1ULL << 62;
+	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_EQ(-ENOMEM, self->ua.error);
+	self->ua.error = 0;
+	self->ua.len = 4097;			/* unaligned: rounded up */
+	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_EQ(0, self->ua.error);
+}
+
+TEST_F(badinput, user_pointers)
+{
+	void *unmapped = mmap(NULL, page_size(), PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, unmapped);
+	munmap(unmapped, page_size());
+	EXPECT_EQ(EFAULT, ua_ioctl(self->dev, NULL));
+	EXPECT_EQ(EFAULT, ua_ioctl(self->dev, unmapped));
+	EXPECT_EQ(EFAULT, ua_ioctl(self->dev, (void *)(uintptr_t)-4096));
+#if defined(__x86_64__) || defined(__aarch64__)
+	EXPECT_EQ(EFAULT, ua_ioctl(self->dev, (void *)0xffff888000000000ULL));
+#endif
+}
+
+TEST_F(badinput, files)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	self->ua.mmap_flags = MAP_PRIVATE;
+	self->ua.fd = 1000;
+	EXPECT_EQ(EBADF, ua_ioctl(self->dev, &self->ua));
+	self->ua.fd = fd;
+	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_EQ(0, self->ua.error);
+	EXPECT_NE(0, self->ua.addr);
+	close(fd);
+}
+
+TEST_F(badinput, unknown_ioctl)
+{
+	EXPECT_EQ(-1, ioctl(self->dev, _IO(VMALENS_IOC_MAGIC, 0x7f), NULL));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* Without CAP_SYS_PTRACE only one's own process may be asked about. */
+TEST_F(badinput, other_process_needs_cap_sys_ptrace)
+{
+	pid_t child = fork();
+	int status;
+
+	ASSERT_LE(0, child);
+	if (!child) {
+		int rc;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		self->ua.pid = 1;
+		rc = ua_ioctl(self->dev, &self->ua);
+		if (rc != EPERM)
+			_exit(11);
+		self->ua.pid = getpid();
+		_exit(ua_ioctl(self->dev, &self->ua) == 0 ? 0 : 12);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN
