@@ -46,6 +46,20 @@ struct vmalens_layout {
 	int map_count;
 };
 
+/**
+ * struct vmalens_vma_desc - how /proc/PID/maps names a VMA, and its kind
+ * @path:        the file's path, or NULL
+ * @name:        a fixed name such as "[heap]", or an anon name, or NULL
+ * @anon_prefix: "anon" or "anon_shmem" when @name is a user-given name
+ * @kind:        enum vmalens_vma_kind
+ */
+struct vmalens_vma_desc {
+	const struct path *path;
+	const char *name;
+	const char *anon_prefix;
+	unsigned int kind;
+};
+
 /* vmalens_task.c */
 pid_t vmalens_pick_pid(pid_t file_pid);
 ssize_t vmalens_parse_pid(const char __user *ubuf, size_t count, pid_t *pid);
@@ -56,12 +70,16 @@ void vmalens_target_init(struct dentry *dir);
 
 /* vmalens_layout.c */
 int vmalens_read_sysctl_int(const char *path);
+unsigned long vmalens_mmap_min_addr(unsigned long *dac);
+long vmalens_ioctl_layout(void __user *uarg);
 int vmalens_read_layout(struct task_struct *task, struct mm_struct *mm,
 			struct vmalens_layout *lay);
 unsigned long vmalens_stack_guard_gap(void);
 void vmalens_layout_init(struct dentry *dir);
 
 /* vmalens_vmas.c */
+struct vm_area_struct;
+void vmalens_describe_vma(struct vm_area_struct *vma, struct vmalens_vma_desc *d);
 void vmalens_vmas_init(struct dentry *dir);
 
 /* vmalens_tasks.c */
@@ -72,6 +90,10 @@ void vmalens_tasks_init(struct dentry *dir);
 int vmalens_get_request_size(const u64 __user *usize_p, u64 *usize, size_t min);
 int vmalens_dev_init(void);
 void vmalens_dev_exit(void);
+
+/* vmalens_query.c */
+long vmalens_ioctl_vmas(void __user *uarg);
+long vmalens_ioctl_query(void __user *uarg);
 
 /* vmalens_dryrun.c */
 struct vmalens_unmapped_area;

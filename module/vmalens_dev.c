@@ -48,6 +48,12 @@ static long vmalens_dev_ioctl(struct file *file, unsigned int cmd,
 	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
 		return -ENOTTY;
 	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(VMALENS_IOC_LAYOUT):
+		return vmalens_ioctl_layout(uarg);
+	case _IOC_NR(VMALENS_IOC_VMAS):
+		return vmalens_ioctl_vmas(uarg);
+	case _IOC_NR(VMALENS_IOC_QUERY):
+		return vmalens_ioctl_query(uarg);
 	case _IOC_NR(VMALENS_IOC_UNMAPPED_AREA):
 		return vmalens_ioctl_unmapped_area(uarg);
 	default:

@@ -708,20 +708,11 @@ static int dryrun_open_file(struct dryrun_request *dr)
 	return 0;
 }
 
-/*
- * mmap_min_addr is not exported: vm.mmap_min_addr shows only its DAC part,
- * which the LSM part (CONFIG_LSM_MMAP_MIN_ADDR) may raise.
- */
 static void dryrun_read_limits(struct dryrun_request *dr)
 {
 	int val;
 
-	val = vmalens_read_sysctl_int("/proc/sys/vm/mmap_min_addr");
-	dr->dac_min_addr = val > 0 ? val : 0;
-	dr->min_addr = dr->dac_min_addr;
-#ifdef CONFIG_LSM_MMAP_MIN_ADDR
-	dr->min_addr = max_t(unsigned long, dr->min_addr, CONFIG_LSM_MMAP_MIN_ADDR);
-#endif
+	dr->min_addr = vmalens_mmap_min_addr(&dr->dac_min_addr);
 	val = vmalens_read_sysctl_int("/proc/sys/vm/max_map_count");
 	dr->max_map_count = val > 0 ? val : DEFAULT_MAX_MAP_COUNT;
 	dr->guard_gap = vmalens_stack_guard_gap();

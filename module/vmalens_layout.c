@@ -15,7 +15,9 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
+#include "uapi/vmalens.h"
 #include "vmalens.h"
 #include "vmalens_compat.h"
 
@@ -64,6 +66,28 @@ int vmalens_read_sysctl_int(const char *path)
 	if (kstrtoint(strim(buf), 10, &val))
 		return -1;
 	return val;
+}
+
+/**
+ * vmalens_mmap_min_addr() - the lowest address mmap() may use
+ * @dac: set to vm.mmap_min_addr, the part CAP_SYS_RAWIO may go below
+ *
+ * mmap_min_addr is not exported: vm.mmap_min_addr shows only its DAC part,
+ * which the LSM part (CONFIG_LSM_MMAP_MIN_ADDR) may raise.
+ *
+ * Return: the effective mmap_min_addr.
+ */
+unsigned long vmalens_mmap_min_addr(unsigned long *dac)
+{
+	int val = vmalens_read_sysctl_int("/proc/sys/vm/mmap_min_addr");
+	unsigned long min_addr;
+
+	*dac = val > 0 ? val : 0;
+	min_addr = *dac;
+#ifdef CONFIG_LSM_MMAP_MIN_ADDR
+	min_addr = max_t(unsigned long, min_addr, CONFIG_LSM_MMAP_MIN_ADDR);
+#endif
+	return min_addr;
 }
 
 /* stack_guard_gap=N (pages) on the command line, or the default. */
@@ -262,4 +286,89 @@ static const struct file_operations layout_fops = {
 void vmalens_layout_init(struct dentry *dir)
 {
 	debugfs_create_file("layout", 0600, dir, NULL, &layout_fops);
+}
+
+/* The x86 bases for 32-bit syscalls; no other arch keeps separate ones. */
+static void ioc_compat_bases(struct mm_struct *mm, struct vmalens_mm_layout *out)
+{
+#ifdef CONFIG_HAVE_ARCH_COMPAT_MMAP_BASES
+	out->mmap_compat_base = mm->mmap_compat_base;
+	out->mmap_compat_legacy_base = mm->mmap_compat_legacy_base;
+#endif
+}
+
+static void ioc_fill_layout(const struct vmalens_layout *lay,
+			    struct vmalens_mm_layout *out)
+{
+	unsigned long dac;
+
+	out->layout = lay->topdown ? VMALENS_MODE_TOPDOWN : VMALENS_MODE_BOTTOMUP;
+	out->compat = lay->compat;
+	out->mmap_base = lay->mmap_base;
+	out->mmap_legacy_base = lay->mmap_legacy_base;
+	out->task_size = lay->task_size;
+	out->start_code = lay->start_code;
+	out->end_code = lay->end_code;
+	out->start_data = lay->start_data;
+	out->end_data = lay->end_data;
+	out->start_brk = lay->start_brk;
+	out->brk = lay->brk;
+	out->start_stack = lay->start_stack;
+	out->arg_start = lay->arg_start;
+	out->arg_end = lay->arg_end;
+	out->env_start = lay->env_start;
+	out->env_end = lay->env_end;
+	out->vdso = lay->vdso;
+	out->map_count = lay->map_count;
+	out->total_vm = lay->total_vm;
+	out->page_size = PAGE_SIZE;
+	out->stack_guard_gap = vmalens_stack_guard_gap();
+	out->mmap_min_addr = vmalens_mmap_min_addr(&dac);
+	out->mmap_rnd_bits = vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_bits");
+	out->mmap_rnd_compat_bits =
+		vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_compat_bits");
+	strscpy(out->comm, lay->comm, sizeof(out->comm));
+}
+
+/**
+ * vmalens_ioctl_layout() - VMALENS_IOC_LAYOUT
+ * @uarg: the caller's struct vmalens_mm_layout
+ *
+ * Return: 0 with the layout copied back, or a negative errno.
+ */
+long vmalens_ioctl_layout(void __user *uarg)
+{
+	struct vmalens_mm_layout *out;
+	struct vmalens_layout lay;
+	struct vmalens_target t;
+	u64 usize;
+	long err;
+
+	err = vmalens_get_request_size(uarg, &usize, VMALENS_MM_LAYOUT_SIZE_VER0);
+	if (err)
+		return err;
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	err = copy_struct_from_user(out, sizeof(*out), uarg, usize);
+	if (err)
+		goto out_free;
+	err = -EINVAL;
+	if (out->flags)
+		goto out_free;
+	err = out->pid > INT_MAX ? -ESRCH : vmalens_get_target(out->pid, &t);
+	if (err)
+		goto out_free;
+	err = vmalens_read_layout(t.task, t.mm, &lay);
+	if (!err)
+		ioc_compat_bases(t.mm, out);
+	vmalens_put_target(&t);
+	if (err)
+		goto out_free;
+	ioc_fill_layout(&lay, out);
+	if (copy_to_user(uarg, out, min_t(u64, usize, sizeof(*out))))
+		err = -EFAULT;
+out_free:
+	kfree(out);
+	return err;
 }

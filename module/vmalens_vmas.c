@@ -23,6 +23,7 @@
 #include <linux/seq_file.h>
 #include <linux/string.h>
 
+#include "uapi/vmalens.h"
 #include "vmalens.h"
 #include "vmalens_compat.h"
 
@@ -41,37 +42,40 @@ struct vmas_file {
 	unsigned long guard_gap;
 };
 
-/**
- * struct vma_desc - how /proc/PID/maps names a VMA, and its vmalens kind
- * @path:        the file's path, or NULL
- * @name:        a fixed name such as "[heap]", or an anon name, or NULL
- * @anon_prefix: "anon" or "anon_shmem" when @name is a user-given name
- * @kind:        one of file, anon, heap, stack, vdso, vvar, special
- */
-struct vma_desc {
-	const struct path *path;
-	const char *name;
-	const char *anon_prefix;
-	const char *kind;
+static const char * const kind_names[] = {
+	[VMALENS_KIND_ANON]	= "anon",
+	[VMALENS_KIND_FILE]	= "file",
+	[VMALENS_KIND_HEAP]	= "heap",
+	[VMALENS_KIND_STACK]	= "stack",
+	[VMALENS_KIND_VDSO]	= "vdso",
+	[VMALENS_KIND_VVAR]	= "vvar",
+	[VMALENS_KIND_SPECIAL]	= "special",
 };
 
-static const char *special_kind(const char *name)
+static enum vmalens_vma_kind special_kind(const char *name)
 {
 	if (!strcmp(name, "[vdso]"))
-		return "vdso";
+		return VMALENS_KIND_VDSO;
 	if (!strncmp(name, "[vvar", 5))	/* [vvar], [vvar_vclock] */
-		return "vvar";
-	return "special";
+		return VMALENS_KIND_VVAR;
+	return VMALENS_KIND_SPECIAL;
 }
 
-/* The naming rules of that kernel's get_vma_name()/show_map_vma(). */
-static void get_vma_desc(struct vm_area_struct *vma, struct vma_desc *d)
+/**
+ * vmalens_describe_vma() - how /proc/PID/maps names a VMA, and its kind
+ * @vma: the VMA, with its mm's mmap lock held
+ * @d:   filled in; the strings and the path live as long as the VMA
+ *
+ * One helper for the text report and the binary ioctls, so both follow
+ * the naming rules of the running kernel's get_vma_name()/show_map_vma().
+ */
+void vmalens_describe_vma(struct vm_area_struct *vma, struct vmalens_vma_desc *d)
 {
 	const char *anon_name = vmalens_anon_name(vma);
 
 	memset(d, 0, sizeof(*d));
 	if (vma->vm_file) {
-		d->kind = "file";
+		d->kind = VMALENS_KIND_FILE;
 		if (anon_name) {
 			d->anon_prefix = "anon_shmem";
 			d->name = anon_name;
@@ -90,12 +94,12 @@ static void get_vma_desc(struct vm_area_struct *vma, struct vma_desc *d)
 	/* arch_vma_name() is NULL on x86 and arm64, and not exported. */
 	if (vma_is_initial_heap(vma)) {
 		d->name = "[heap]";
-		d->kind = "heap";
+		d->kind = VMALENS_KIND_HEAP;
 	} else if (vma_is_initial_stack(vma)) {
 		d->name = "[stack]";
-		d->kind = "stack";
+		d->kind = VMALENS_KIND_STACK;
 	} else {
-		d->kind = "anon";
+		d->kind = VMALENS_KIND_ANON;
 		if (anon_name) {
 			d->anon_prefix = "anon";
 			d->name = anon_name;
@@ -130,10 +134,10 @@ static void show_vma_header_prefix(struct seq_file *m,
 
 static void show_map_vma(struct seq_file *m, struct vm_area_struct *vma)
 {
-	struct vma_desc d;
+	struct vmalens_vma_desc d;
 
 	show_vma_header_prefix(m, vma);
-	get_vma_desc(vma, &d);
+	vmalens_describe_vma(vma, &d);
 	if (d.path) {
 		seq_pad(m, ' ');
 		/* TAB too, so the last TAB always starts our fields. */
@@ -145,7 +149,7 @@ static void show_map_vma(struct seq_file *m, struct vm_area_struct *vma)
 		seq_pad(m, ' ');
 		seq_puts(m, d.name);
 	}
-	seq_printf(m, "\tkind=%s flags=0x%lx\n", d.kind,
+	seq_printf(m, "\tkind=%s flags=0x%lx\n", kind_names[d.kind],
 		   (unsigned long)vma->vm_flags);
 }
 

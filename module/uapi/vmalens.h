@@ -131,6 +131,206 @@ enum vmalens_layer {
 
 #define VMALENS_IOC_MAGIC	0xE5
 
+/* --- VMALENS_IOC_LAYOUT ------------------------------------------------- */
+
+/**
+ * struct vmalens_mm_layout - VMALENS_IOC_LAYOUT: how @pid's address space
+ *	is laid out (the binary twin of the debugfs "layout" file)
+ * @size:	in: sizeof(struct vmalens_mm_layout)
+ * @pid:	in: the process (0: the caller)
+ * @flags:	in: none defined yet, must be 0
+ * @layout:	out: VMALENS_MODE_TOPDOWN or VMALENS_MODE_BOTTOMUP (legacy),
+ *		as arch_pick_mmap_layout() chose at exec
+ * @compat:	out: 1 for a 32-bit task
+ * @mmap_base:	out: mm->mmap_base
+ * @mmap_legacy_base: out: mm->mmap_legacy_base (0 where the arch keeps none)
+ * @mmap_compat_base: out: x86 mm->mmap_compat_base (32-bit syscalls), or 0
+ * @mmap_compat_legacy_base: out: x86 mm->mmap_compat_legacy_base, or 0
+ * @task_size:	out: mm->task_size
+ * @start_code:	out: and the fields below: the mm_struct fields of that name
+ * @end_code:	out
+ * @start_data:	out
+ * @end_data:	out
+ * @start_brk:	out
+ * @brk:	out
+ * @start_stack: out
+ * @arg_start:	out
+ * @arg_end:	out
+ * @env_start:	out
+ * @env_end:	out
+ * @vdso:	out: the vDSO base, 0 if none
+ * @map_count:	out: number of VMAs
+ * @total_vm:	out: mapped pages
+ * @page_size:	out: bytes per page
+ * @stack_guard_gap: out: bytes kept free below a VM_GROWSDOWN VMA
+ * @mmap_min_addr: out: the lowest address mmap may use
+ * @mmap_rnd_bits: out: vm.mmap_rnd_bits, -1 if unreadable
+ * @mmap_rnd_compat_bits: out: vm.mmap_rnd_compat_bits, -1 if none
+ * @comm:	out: the task's name, NUL-terminated
+ */
+struct vmalens_mm_layout {
+	__u64 size;
+	__u32 pid;
+	__u32 flags;
+	__u32 layout;
+	__u32 compat;
+	__u64 mmap_base;
+	__u64 mmap_legacy_base;
+	__u64 mmap_compat_base;
+	__u64 mmap_compat_legacy_base;
+	__u64 task_size;
+	__u64 start_code;
+	__u64 end_code;
+	__u64 start_data;
+	__u64 end_data;
+	__u64 start_brk;
+	__u64 brk;
+	__u64 start_stack;
+	__u64 arg_start;
+	__u64 arg_end;
+	__u64 env_start;
+	__u64 env_end;
+	__u64 vdso;
+	__u64 map_count;
+	__u64 total_vm;
+	__u64 page_size;
+	__u64 stack_guard_gap;
+	__u64 mmap_min_addr;
+	__s32 mmap_rnd_bits;
+	__s32 mmap_rnd_compat_bits;
+	char comm[16];
+};
+
+#define VMALENS_MM_LAYOUT_SIZE_VER0	224	/* sizeof first version */
+
+/* --- VMA records: VMALENS_IOC_VMAS and VMALENS_IOC_QUERY ----------------- */
+
+/* Values of vmalens_vma.kind */
+enum vmalens_vma_kind {
+	VMALENS_KIND_ANON	= 0,
+	VMALENS_KIND_FILE	= 1,
+	VMALENS_KIND_HEAP	= 2,
+	VMALENS_KIND_STACK	= 3,
+	VMALENS_KIND_VDSO	= 4,
+	VMALENS_KIND_VVAR	= 5,
+	VMALENS_KIND_SPECIAL	= 6,	/* other named special mappings */
+};
+
+/* Bits of vmalens_vma.prot, as the rwxp/s columns of /proc/PID/maps */
+#define VMALENS_VMA_READ	0x01
+#define VMALENS_VMA_WRITE	0x02
+#define VMALENS_VMA_EXEC	0x04
+#define VMALENS_VMA_SHARED	0x08
+
+/**
+ * struct vmalens_vma - one VMA
+ * @start:	first address
+ * @end:	one past the last address
+ * @offset:	file offset in bytes (0 for anonymous memory)
+ * @vm_flags:	the raw vm_flags
+ * @inode:	inode number of the backing file, or 0
+ * @dev_major:	device of the backing file, or 0
+ * @dev_minor:	device of the backing file, or 0
+ * @kind:	enum vmalens_vma_kind
+ * @prot:	VMALENS_VMA_* bits
+ * @name_off:	where the name starts in the names buffer
+ * @name_len:	its length without the terminating NUL; 0: no name
+ *
+ * The name is exactly what /proc/PID/maps prints in its last column
+ * ("/usr/lib/x.so (deleted)", "[heap]", "[anon:name]"), unescaped.
+ */
+struct vmalens_vma {
+	__u64 start;
+	__u64 end;
+	__u64 offset;
+	__u64 vm_flags;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 kind;
+	__u32 prot;
+	__u32 name_off;
+	__u32 name_len;
+};
+
+#define VMALENS_VMA_SIZE_VER0	64
+
+/**
+ * struct vmalens_vmas - VMALENS_IOC_VMAS: bulk export of @pid's VMAs
+ * @size:	in: sizeof(struct vmalens_vmas)
+ * @pid:	in: the process (0: the caller)
+ * @flags:	in: none defined yet, must be 0
+ * @start:	in: report VMAs that end above this address
+ * @vmas_addr:	in: user pointer to an array of records
+ * @vma_size:	in: size of one record as the caller knows it (at least
+ *		VMALENS_VMA_SIZE_VER0); the module writes min(its, yours)
+ *		bytes per record and zeroes the rest
+ * @vma_count:	in: capacity of the array; out: records filled
+ * @names_addr:	in: user pointer to a buffer for the names (may be 0 with
+ *		@names_size 0: names are then not reported)
+ * @names_size:	in: its size; out: bytes used, NULs included
+ * @next:	out: the address to pass as @start to continue; 0 when the
+ *		last VMA has been reported
+ *
+ * The lock on the target's address space is taken and dropped per batch
+ * of at most 64 VMAs, so a large process is read as /proc/PID/maps is:
+ * each batch is consistent, the whole may see concurrent changes.
+ * Returns 0 even when the buffers filled before the VMAs ran out (resume
+ * at @next); -ENOSPC if not even one VMA's name fits in the names buffer.
+ */
+struct vmalens_vmas {
+	__u64 size;
+	__u32 pid;
+	__u32 flags;
+	__u64 start;
+	__u64 vmas_addr;
+	__u32 vma_size;
+	__u32 vma_count;
+	__u64 names_addr;
+	__u64 names_size;
+	__u64 next;
+};
+
+#define VMALENS_VMAS_SIZE_VER0	64
+
+/* vmalens_query.flags: if no VMA covers @addr, report the next one above */
+#define VMALENS_QUERY_COVERING_OR_NEXT	0x01
+
+/**
+ * struct vmalens_query - VMALENS_IOC_QUERY: the VMA covering an address
+ * @size:	in: sizeof(struct vmalens_query)
+ * @pid:	in: the process (0: the caller)
+ * @flags:	in: VMALENS_QUERY_* bits
+ * @addr:	in: the address asked about
+ * @name_addr:	in: user buffer for the name, or 0
+ * @name_size:	in: its size; out: the name's length with its NUL (0: none)
+ * @reserved:	must be 0
+ * @gap_start:	out: end of the VMA before the reported one (0 if none)
+ * @vma:	out: the VMA (its name_off is 0)
+ *
+ * Errors: ENOENT if no VMA covers @addr (or lies above it, with
+ * VMALENS_QUERY_COVERING_OR_NEXT); ENAMETOOLONG if the name does not fit.
+ */
+struct vmalens_query {
+	__u64 size;
+	__u32 pid;
+	__u32 flags;
+	__u64 addr;
+	__u64 name_addr;
+	__u32 name_size;
+	__u32 reserved;
+	__u64 gap_start;
+	struct vmalens_vma vma;
+};
+
+#define VMALENS_QUERY_SIZE_VER0		112
+
+#define VMALENS_IOC_LAYOUT \
+	_IOWR(VMALENS_IOC_MAGIC, 0x01, struct vmalens_mm_layout)
+#define VMALENS_IOC_VMAS \
+	_IOWR(VMALENS_IOC_MAGIC, 0x02, struct vmalens_vmas)
+#define VMALENS_IOC_QUERY \
+	_IOWR(VMALENS_IOC_MAGIC, 0x03, struct vmalens_query)
 #define VMALENS_IOC_UNMAPPED_AREA \
 	_IOWR(VMALENS_IOC_MAGIC, 0x04, struct vmalens_unmapped_area)
 

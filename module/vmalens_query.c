@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMALENS_IOC_VMAS and VMALENS_IOC_QUERY: the VMA tree in binary.
+ *
+ * Like PROCMAP_QUERY, the mmap lock is held only to copy VMA fields into
+ * kernel memory; names are formatted and everything is copied to the user
+ * after it is dropped (a fault on the caller's buffer may need the lock of
+ * the caller's own mm, which can be the target's). Files are pinned with
+ * get_file() across that window.
+ */
+#include <linux/dcache.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "uapi/vmalens.h"
+#include "vmalens.h"
+#include "vmalens_compat.h"
+
+/* VMAs copied per hold of the mmap lock. */
+#define VMAS_BATCH	64
+
+/* The user-given names of [anon:...] VMAs are at most 80 bytes. */
+#define ANON_NAME_MAX	96
+
+/**
+ * struct vma_snap - one VMA, copied out from under the mmap lock
+ * @rec:	 the record, name fields not yet set
+ * @file:	 the backing file, pinned, or NULL
+ * @name:	 a fixed name ("[heap]", "[vdso]"), or NULL
+ * @anon_name:	 "[anon:...]" or "[anon_shmem:...]", or empty
+ */
+struct vma_snap {
+	struct vmalens_vma rec;
+	struct file *file;
+	const char *name;
+	char anon_name[ANON_NAME_MAX];
+};
+
+static u32 vma_prot(vm_flags_t flags)
+{
+	return (flags & VM_READ ? VMALENS_VMA_READ : 0) |
+	       (flags & VM_WRITE ? VMALENS_VMA_WRITE : 0) |
+	       (flags & VM_EXEC ? VMALENS_VMA_EXEC : 0) |
+	       (flags & VM_MAYSHARE ? VMALENS_VMA_SHARED : 0);
+}
+
+static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
+{
+	struct vmalens_vma_desc d;
+
+	memset(s, 0, sizeof(*s));
+	s->rec.start = vma->vm_start;
+	s->rec.end = vma->vm_end;
+	s->rec.vm_flags = vma->vm_flags;
+	s->rec.prot = vma_prot(vma->vm_flags);
+	if (vma->vm_file) {
+		const struct inode *inode = file_user_inode(vma->vm_file);
+
+		s->rec.offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		s->rec.inode = inode->i_ino;
+		s->rec.dev_major = MAJOR(inode->i_sb->s_dev);
+		s->rec.dev_minor = MINOR(inode->i_sb->s_dev);
+	}
+	vmalens_describe_vma(vma, &d);
+	s->rec.kind = d.kind;
+	if (d.path)
+		s->file = get_file(vma->vm_file);
+	else if (d.anon_prefix)
+		snprintf(s->anon_name, sizeof(s->anon_name), "[%s:%s]",
+			 d.anon_prefix, d.name);
+	else
+		s->name = d.name;
+}
+
+/* The name /proc/PID/maps would print, in @buf; NULL if there is none. */
+static const char *snap_name(struct vma_snap *s, char *buf, size_t size)
+{
+	char *p;
+
+	if (s->file) {
+		p = d_path(file_user_path(s->file), buf, size);
+		return IS_ERR(p) ? NULL : p;
+	}
+	if (s->anon_name[0])
+		return s->anon_name;
+	return s->name;
+}
+
+static void put_snaps(struct vma_snap *snaps, unsigned int n)
+{
+	while (n--)
+		if (snaps[n].file)
+			fput(snaps[n].file);
+}
+
+/**
+ * struct vmas_walk - one VMALENS_IOC_VMAS call in progress
+ * @req:	the request; ->vma_count and ->names_size grow as we fill
+ * @cap:	the caller's record capacity
+ * @names_cap:	the caller's names buffer size
+ * @snaps:	the current batch
+ * @path_buf:	scratch for d_path()
+ */
+struct vmas_walk {
+	struct vmalens_vmas req;
+	u32 cap;
+	u64 names_cap;
+	struct vma_snap *snaps;
+	char *path_buf;
+};
+
+/* Copy a batch of up to @max VMAs from @addr on; returns how many. */
+static int snap_batch(struct mm_struct *mm, unsigned long addr,
+		      struct vma_snap *snaps, unsigned int max)
+{
+	struct vm_area_struct *vma;
+	unsigned int n = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for (vma = find_vma(mm, addr); vma && n < max;
+	     vma = vmalens_next_vma(mm, vma))
+		snap_vma(vma, &snaps[n++]);
+	mmap_read_unlock(mm);
+	return n;
+}
+
+/* Write one record and its name; -ENOSPC when the names buffer is full. */
+static int emit_vma(struct vmas_walk *w, struct vma_snap *s)
+{
+	struct vmalens_vmas *r = &w->req;
+	const char *name = NULL;
+	u64 rec_at = r->vmas_addr + (u64)r->vma_count * r->vma_size;
+	size_t len = 0, rec_len = min_t(size_t, r->vma_size, sizeof(s->rec));
+
+	if (w->names_cap)
+		name = snap_name(s, w->path_buf, PATH_MAX);
+	if (name) {
+		len = strlen(name);
+		if (r->names_size + len + 1 > w->names_cap)
+			return -ENOSPC;
+		if (copy_to_user(u64_to_user_ptr(r->names_addr + r->names_size),
+				 name, len + 1))
+			return -EFAULT;
+		s->rec.name_off = r->names_size;
+		s->rec.name_len = len;
+		r->names_size += len + 1;
+	}
+	if (copy_to_user(u64_to_user_ptr(rec_at), &s->rec, rec_len) ||
+	    clear_user(u64_to_user_ptr(rec_at + rec_len), r->vma_size - rec_len))
+		return -EFAULT;
+	r->vma_count++;
+	return 0;
+}
+
+/* Fill the caller's buffers batch by batch; sets ->next. */
+static int walk_vmas(struct vmas_walk *w, struct mm_struct *mm)
+{
+	struct vmalens_vmas *r = &w->req;
+	unsigned long addr = r->start;
+	int n, i, want, err = 0;
+
+	r->next = 0;
+	while (r->vma_count < w->cap) {
+		want = min_t(u32, VMAS_BATCH, w->cap - r->vma_count);
+		n = snap_batch(mm, addr, w->snaps, want);
+		if (n <= 0)
+			return n;
+		for (i = 0; i < n && !err; i++) {
+			err = emit_vma(w, &w->snaps[i]);
+			addr = err ? w->snaps[i].rec.start : w->snaps[i].rec.end;
+		}
+		put_snaps(w->snaps, n);
+		if (err)
+			break;
+		/* A short batch found the last VMA; a full one may not have. */
+		r->next = n < want ? 0 : addr;
+		if (!r->next)
+			return 0;
+	}
+	if (err == -ENOSPC && r->vma_count) {
+		r->next = addr;
+		return 0;
+	}
+	return err;
+}
+
+static int check_vmas_request(const struct vmalens_vmas *r)
+{
+	if (r->flags)
+		return -EINVAL;
+	if (r->vma_size < VMALENS_VMA_SIZE_VER0 || r->vma_size > PAGE_SIZE)
+		return -EINVAL;
+	if (!r->vmas_addr || !r->vma_count)
+		return -EINVAL;
+	/* A buffer address and its size come together or not at all. */
+	if (!r->names_addr != !r->names_size)
+		return -EINVAL;
+	return 0;
+}
+
+static int vmas_walk_alloc(struct vmas_walk *w)
+{
+	w->snaps = kmalloc_array(VMAS_BATCH, sizeof(*w->snaps), GFP_KERNEL);
+	w->path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (w->snaps && w->path_buf)
+		return 0;
+	kfree(w->snaps);
+	kfree(w->path_buf);
+	return -ENOMEM;
+}
+
+/**
+ * vmalens_ioctl_vmas() - VMALENS_IOC_VMAS
+ * @uarg: the caller's struct vmalens_vmas
+ *
+ * Return: 0 (see ->vma_count and ->next), or a negative errno.
+ */
+long vmalens_ioctl_vmas(void __user *uarg)
+{
+	struct vmas_walk w = {};
+	struct vmalens_target t;
+	u64 usize;
+	long err;
+
+	err = vmalens_get_request_size(uarg, &usize, VMALENS_VMAS_SIZE_VER0);
+	if (err)
+		return err;
+	err = copy_struct_from_user(&w.req, sizeof(w.req), uarg, usize);
+	if (err)
+		return err;
+	err = check_vmas_request(&w.req);
+	if (err)
+		return err;
+	w.cap = w.req.vma_count;
+	w.names_cap = w.req.names_size;
+	w.req.vma_count = 0;
+	w.req.names_size = 0;
+	err = w.req.pid > INT_MAX ? -ESRCH : vmalens_get_target(w.req.pid, &t);
+	if (err)
+		return err;
+	put_task_struct(t.task);
+	err = vmas_walk_alloc(&w);
+	if (err)
+		goto out_mmput;
+	err = walk_vmas(&w, t.mm);
+	if (!err && copy_to_user(uarg, &w.req, min_t(u64, usize, sizeof(w.req))))
+		err = -EFAULT;
+	kfree(w.snaps);
+	kfree(w.path_buf);
+out_mmput:
+	mmput(t.mm);
+	return err;
+}
+
+/* Find the VMA @q asks about and the end of the one before it. */
+static int query_find(struct mm_struct *mm, struct vmalens_query *q,
+		      struct vma_snap *s)
+{
+	struct vm_area_struct *vma, *prev;
+	int err = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = find_vma(mm, q->addr);
+	if (!vma || (vma->vm_start > q->addr &&
+		     !(q->flags & VMALENS_QUERY_COVERING_OR_NEXT))) {
+		err = -ENOENT;
+	} else {
+		snap_vma(vma, s);
+		prev = vmalens_vma_before(mm, vma->vm_start);
+		q->gap_start = prev ? prev->vm_end : 0;
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/* Copy the name out; without a buffer, only report the size it needs. */
+static int query_name(struct vmalens_query *q, struct vma_snap *s, char *buf)
+{
+	const char *name = snap_name(s, buf, PATH_MAX);
+	size_t len = name ? strlen(name) + 1 : 0;
+	u32 cap = q->name_size;
+
+	q->name_size = len;
+	if (!q->name_addr || !len)
+		return 0;
+	if (len > cap)
+		return -ENAMETOOLONG;
+	if (copy_to_user(u64_to_user_ptr(q->name_addr), name, len))
+		return -EFAULT;
+	s->rec.name_len = len - 1;
+	return 0;
+}
+
+static int check_query(const struct vmalens_query *q)
+{
+	if (q->flags & ~VMALENS_QUERY_COVERING_OR_NEXT || q->reserved)
+		return -EINVAL;
+	if (!q->name_addr != !q->name_size)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * vmalens_ioctl_query() - VMALENS_IOC_QUERY
+ * @uarg: the caller's struct vmalens_query
+ *
+ * Return: 0, -ENOENT (no such VMA), -ENAMETOOLONG, or another negative errno.
+ */
+long vmalens_ioctl_query(void __user *uarg)
+{
+	struct vmalens_target t;
+	struct vmalens_query q;
+	struct vma_snap s;
+	char *buf;
+	u64 usize;
+	long err;
+
+	err = vmalens_get_request_size(uarg, &usize, VMALENS_QUERY_SIZE_VER0);
+	if (err)
+		return err;
+	err = copy_struct_from_user(&q, sizeof(q), uarg, usize);
+	if (err)
+		return err;
+	err = check_query(&q);
+	if (err)
+		return err;
+	err = q.pid > INT_MAX ? -ESRCH : vmalens_get_target(q.pid, &t);
+	if (err)
+		return err;
+	put_task_struct(t.task);
+	memset(&s, 0, sizeof(s));
+	err = query_find(t.mm, &q, &s);
+	mmput(t.mm);
+	if (err)
+		return err;
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	err = buf ? query_name(&q, &s, buf) : -ENOMEM;
+	kfree(buf);
+	if (s.file)
+		fput(s.file);
+	if (err)
+		return err;
+	q.vma = s.rec;
+	if (copy_to_user(uarg, &q, min_t(u64, usize, sizeof(q))))
+		return -EFAULT;
+	return 0;
+}

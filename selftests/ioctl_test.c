@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMALENS_IOC_LAYOUT, VMALENS_IOC_VMAS and VMALENS_IOC_QUERY against the
+ * truth in /proc: every record equals its /proc/PID/maps line, resuming
+ * works with tiny buffers on a process with thousands of VMAs, and every
+ * bad request gets its documented errno.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "vmalens.h"
+#include "vm_util.h"
+
+#define MANY_PAGES	3000
+
+/* One /proc/PID/maps line, split into its columns. */
+struct maps_vma {
+	unsigned long start, end;
+	unsigned long long offset;
+	unsigned int major, minor;
+	unsigned long inode;
+	char perms[5];
+	const char *name;
+};
+
+struct maps {
+	struct maps_vma *v;
+	int n;
+	char *text;
+};
+
+static int read_maps(pid_t pid, struct maps *m)
+{
+	char path[64], *line, *save;
+	int consumed;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	m->text = slurp(path, NULL);
+	if (!m->text)
+		return -1;
+	m->n = count_lines(m->text, NULL);
+	m->v = calloc(m->n + 1, sizeof(*m->v));
+	m->n = 0;
+	for (line = strtok_r(m->text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct maps_vma *v = &m->v[m->n++];
+
+		if (sscanf(line, "%lx-%lx %4s %llx %x:%x %lu%n", &v->start,
+			   &v->end, v->perms, &v->offset, &v->major, &v->minor,
+			   &v->inode, &consumed) != 7)
+			return -1;
+		v->name = line + consumed;
+		v->name += strspn(v->name, " ");
+	}
+	return 0;
+}
+
+static void free_maps(struct maps *m)
+{
+	free(m->v);
+	free(m->text);
+}
+
+static void prot_string(uint32_t prot, char *out)
+{
+	out[0] = prot & VMALENS_VMA_READ ? 'r' : '-';
+	out[1] = prot & VMALENS_VMA_WRITE ? 'w' : '-';
+	out[2] = prot & VMALENS_VMA_EXEC ? 'x' : '-';
+	out[3] = prot & VMALENS_VMA_SHARED ? 's' : 'p';
+	out[4] = '\0';
+}
+
+/* Does record @r (named @name) say what maps line @m says? */
+static bool record_matches(const struct vmalens_vma *r, const char *name,
+			   const struct maps_vma *m)
+{
+	char perms[5];
+
+	prot_string(r->prot, perms);
+	if (r->start != m->start || r->end != m->end || strcmp(perms, m->perms) ||
+	    r->offset != m->offset || r->dev_major != m->major ||
+	    r->dev_minor != m->minor || r->inode != m->inode) {
+		snprintf(vml_err, sizeof(vml_err),
+			 "record %llx-%llx %s off %llx dev %x:%x ino %llu vs maps %lx-%lx %s off %llx",
+			 (unsigned long long)r->start, (unsigned long long)r->end,
+			 perms, (unsigned long long)r->offset, r->dev_major,
+			 r->dev_minor, (unsigned long long)r->inode, m->start,
+			 m->end, m->perms, m->offset);
+		return false;
+	}
+	if (strcmp(name, m->name)) {
+		snprintf(vml_err, sizeof(vml_err), "name '%s' vs maps '%s'",
+			 name, m->name);
+		return false;
+	}
+	return true;
+}
+
+static int dev_open(void)
+{
+	return open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
+}
+
+/* Read all VMAs of @pid with buffers of @count records and @names bytes. */
+static int bulk_read(int dev, pid_t pid, unsigned int count, size_t names_len,
+		     struct vmalens_vma **out, char **names_out, int *n, int *calls)
+{
+	struct vmalens_vma *recs = calloc(count, sizeof(*recs));
+	char *names = malloc(names_len);
+	struct vmalens_vmas req;
+	size_t total = 0, cap = 1024;
+	unsigned int i;
+
+	*out = malloc(cap * sizeof(**out));
+	*names_out = malloc(cap * 256);
+	*n = 0;
+	*calls = 0;
+	memset(&req, 0, sizeof(req));
+	do {
+		req.size = sizeof(req);
+		req.pid = pid;
+		req.vmas_addr = (uintptr_t)recs;
+		req.vma_size = sizeof(*recs);
+		req.vma_count = count;
+		req.names_addr = (uintptr_t)names;
+		req.names_size = names_len;
+		req.start = req.next;
+		if (ioctl(dev, VMALENS_IOC_VMAS, &req))
+			return -errno;
+		(*calls)++;
+		for (i = 0; i < req.vma_count; i++) {
+			if (*n == (int)cap) {
+				cap *= 2;
+				*out = realloc(*out, cap * sizeof(**out));
+				*names_out = realloc(*names_out, cap * 256);
+			}
+			(*out)[*n] = recs[i];
+			snprintf(*names_out + *n * 256, 256, "%s",
+				 recs[i].name_len ? names + recs[i].name_off : "");
+			(*n)++;
+		}
+		total += req.vma_count;
+	} while (req.next);
+	free(recs);
+	free(names);
+	return 0;
+}
+
+static void setup_many(char *report, size_t size, void *arg)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	char *p;
+	int i;
+
+	(void)arg;
+	p = mmap(NULL, MANY_PAGES * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < MANY_PAGES; i += 2)
+		if (mprotect(p + i * ps, ps, PROT_READ))
+			_exit(1);
+	snprintf(report, size, "addr=%p", p);
+}
+
+FIXTURE(ioctls) {
+	int dev;
+	struct target t;
+};
+
+FIXTURE_SETUP(ioctls)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", VMALENS_DEVICE, strerror(errno));
+	ASSERT_EQ(0, target_fork(&self->t, setup_many, NULL));
+}
+
+FIXTURE_TEARDOWN(ioctls)
+{
+	target_kill(&self->t);
+	close(self->dev);
+}
+
+static void check_all_records(struct __test_metadata *_metadata, int dev,
+			      pid_t pid, unsigned int count, size_t names_len)
+{
+	struct vmalens_vma *recs;
+	char *names;
+	struct maps m;
+	int n, calls, i;
+
+	ASSERT_EQ(0, bulk_read(dev, pid, count, names_len, &recs, &names, &n, &calls));
+	ASSERT_EQ(0, read_maps(pid, &m));
+	EXPECT_EQ(m.n, n);
+	for (i = 0; i < n && i < m.n; i++)
+		if (!record_matches(&recs[i], names + i * 256, &m.v[i])) {
+			TH_LOG("VMA %d: %s", i, vml_err);
+			EXPECT_TRUE(false);
+			break;
+		}
+	printf("# %d VMAs in %d calls of %u records / %zu name bytes\n",
+	       n, calls, count, names_len);
+	free(recs);
+	free(names);
+	free_maps(&m);
+}
+
+TEST_F(ioctls, vmas_equal_proc_maps)
+{
+	check_all_records(_metadata, self->dev, self->t.pid, 4096, 1 << 20);
+}
+
+/* Tiny buffers force many resumes through ->next. */
+TEST_F(ioctls, vmas_resume_with_tiny_buffers)
+{
+	check_all_records(_metadata, self->dev, self->t.pid, 3, 4096);
+	check_all_records(_metadata, self->dev, self->t.pid, 1, 64);
+}
+
+TEST_F(ioctls, vmas_name_buffer_too_small)
+{
+	struct vmalens_vma rec;
+	struct vmalens_vmas req = {
+		.size = sizeof(req), .pid = self->t.pid,
+		.vmas_addr = (uintptr_t)&rec, .vma_size = sizeof(rec),
+		.vma_count = 1, .names_size = 2,
+	};
+	char names[2];
+	struct maps m;
+
+	ASSERT_EQ(0, read_maps(self->t.pid, &m));
+	ASSERT_NE(0, m.v[0].name[0]);	/* the program's file */
+	req.names_addr = (uintptr_t)names;
+	EXPECT_EQ(-1, ioctl(self->dev, VMALENS_IOC_VMAS, &req));
+	EXPECT_EQ(ENOSPC, errno);
+	free_maps(&m);
+}
+
+TEST_F(ioctls, query_each_vma_and_gap)
+{
+	struct vmalens_query q;
+	char name[4096];
+	struct maps m;
+	int i;
+
+	ASSERT_EQ(0, read_maps(self->t.pid, &m));
+	for (i = 0; i < m.n; i += 97) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.pid = self->t.pid;
+		q.addr = m.v[i].start + (m.v[i].end - m.v[i].start) / 2;
+		q.name_addr = (uintptr_t)name;
+		q.name_size = sizeof(name);
+		ASSERT_EQ(0, ioctl(self->dev, VMALENS_IOC_QUERY, &q));
+		EXPECT_TRUE(record_matches(&q.vma, q.name_size ? name : "", &m.v[i]))
+			TH_LOG("%s", vml_err);
+		EXPECT_EQ(i ? m.v[i - 1].end : 0, q.gap_start);
+	}
+	/* Below the first VMA: nothing covers it, the next is the first. */
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.pid = self->t.pid;
+	q.addr = m.v[0].start - 1;
+	EXPECT_EQ(-1, ioctl(self->dev, VMALENS_IOC_QUERY, &q));
+	EXPECT_EQ(ENOENT, errno);
+	q.flags = VMALENS_QUERY_COVERING_OR_NEXT;
+	ASSERT_EQ(0, ioctl(self->dev, VMALENS_IOC_QUERY, &q));
+	EXPECT_EQ(m.v[0].start, q.vma.start);
+	/* Without a buffer the name's size is reported... */
+	EXPECT_EQ(strlen(m.v[0].name) + 1, q.name_size);
+	/* ...and a buffer too small for it is refused. */
+	q.name_addr = (uintptr_t)name;
+	q.name_size = 2;
+	EXPECT_EQ(-1, ioctl(self->dev, VMALENS_IOC_QUERY, &q));
+	EXPECT_EQ(ENAMETOOLONG, errno);
+	free_maps(&m);
+}
+
+TEST_F(ioctls, layout_equals_proc)
+{
+	struct vmalens_mm_layout l = { .size = sizeof(l), .pid = self->t.pid };
+	unsigned long f[52];
+	char path[64], *comm;
+	struct maps m;
+
+	ASSERT_EQ(0, ioctl(self->dev, VMALENS_IOC_LAYOUT, &l));
+	ASSERT_EQ(0, proc_stat_fields(self->t.pid, f, 52));
+	EXPECT_EQ(f[26], l.start_code);
+	EXPECT_EQ(f[27], l.end_code);
+	EXPECT_EQ(f[28], l.start_stack);
+	EXPECT_EQ(f[45], l.start_data);
+	EXPECT_EQ(f[46], l.end_data);
+	EXPECT_EQ(f[47], l.start_brk);
+	EXPECT_EQ(f[48], l.arg_start);
+	EXPECT_EQ(f[49], l.arg_end);
+	EXPECT_EQ(f[50], l.env_start);
+	EXPECT_EQ(f[51], l.env_end);
+	EXPECT_EQ((unsigned long)sysconf(_SC_PAGESIZE), l.page_size);
+	ASSERT_EQ(0, read_maps(self->t.pid, &m));
+	EXPECT_EQ((unsigned long)m.n, l.map_count);
+	free_maps(&m);
+	EXPECT_EQ(VMALENS_MODE_TOPDOWN, l.layout);
+	snprintf(path, sizeof(path), "/proc/%d/comm", self->t.pid);
+	comm = slurp(path, NULL);
+	ASSERT_NE(NULL, comm);
+	comm[strcspn(comm, "\n")] = '\0';
+	EXPECT_STREQ(comm, l.comm);
+	free(comm);
+}
+
+/* --- bad input ---------------------------------------------------------- */
+
+TEST(bad_requests)
+{
+	struct vmalens_vma rec;
+	struct vmalens_vmas v = { .size = sizeof(v), .vmas_addr = (uintptr_t)&rec,
+				  .vma_size = sizeof(rec), .vma_count = 1 };
+	struct vmalens_query q = { .size = sizeof(q) };
+	struct vmalens_mm_layout l = { .size = sizeof(l) };
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	/* The caller itself (pid 0) works. */
+	ASSERT_EQ(0, ioctl(dev, VMALENS_IOC_VMAS, &v));
+	EXPECT_EQ(1, v.vma_count);
+	ASSERT_EQ(0, ioctl(dev, VMALENS_IOC_LAYOUT, &l));
+
+	l.size = 8;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_LAYOUT, &l));
+	EXPECT_EQ(EINVAL, errno);
+	l.size = sizeof(l);
+	l.flags = 1;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_LAYOUT, &l));
+	EXPECT_EQ(EINVAL, errno);
+	l.flags = 0;
+	l.pid = 0x7ffffff0;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_LAYOUT, &l));
+	EXPECT_EQ(ESRCH, errno);
+	l.pid = 2;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_LAYOUT, &l));
+	EXPECT_EQ(ENXIO, errno);
+
+	v.vma_count = 1;
+	v.vma_size = 32;		/* smaller than any record version */
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_VMAS, &v));
+	EXPECT_EQ(EINVAL, errno);
+	v.vma_size = sizeof(rec);
+	v.names_size = 16;		/* a size without a buffer */
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_VMAS, &v));
+	EXPECT_EQ(EINVAL, errno);
+	v.names_size = 0;
+	v.vmas_addr = 0x10;		/* unmapped */
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_VMAS, &v));
+	EXPECT_EQ(EFAULT, errno);
+	v.vmas_addr = (uintptr_t)-4096;	/* not user memory */
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_VMAS, &v));
+	EXPECT_EQ(EFAULT, errno);
+
+	q.flags = 0x80;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_QUERY, &q));
+	EXPECT_EQ(EINVAL, errno);
+	q.flags = 0;
+	q.reserved = 1;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_QUERY, &q));
+	EXPECT_EQ(EINVAL, errno);
+	q.reserved = 0;
+	q.size = 4096 + 8;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_QUERY, &q));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_QUERY, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	close(dev);
+}
+
+TEST_HARNESS_MAIN
