@@ -85,6 +85,8 @@ void vmalens_vmas_init(struct dentry *dir);
 /* vmalens_tasks.c */
 void vmalens_tasks_init(struct dentry *dir);
 
+/* vmalens_aslr.c */
+void vmalens_aslr_init(struct dentry *dir);
 
 /* vmalens_dev.c */
 int vmalens_get_request_size(const u64 __user *usize_p, u64 *usize, size_t min);

@@ -16,6 +16,7 @@
 #include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 /* 6.1: the maple tree replaced the mm->mmap list and vma->vm_next */
@@ -210,6 +211,77 @@ static inline void vmalens_clamp_search_low(unsigned long *low,
 #define vmalens_create_worker(name)	kthread_run_worker(0, name)
 #else
 #define vmalens_create_worker(name)	kthread_create_worker(0, name)
+#endif
+
+/*
+ * ASLR constants (vmalens_aslr.c).  The kernel keeps them in arch headers
+ * as macros of current's bitness, or in .c files; restate them here.
+ */
+#ifdef CONFIG_HAVE_ARCH_MMAP_RND_BITS
+#define VMALENS_MMAP_RND_BITS_MIN	CONFIG_ARCH_MMAP_RND_BITS_MIN
+#define VMALENS_MMAP_RND_BITS_MAX	CONFIG_ARCH_MMAP_RND_BITS_MAX
+#else
+#define VMALENS_MMAP_RND_BITS_MIN	(-1)
+#define VMALENS_MMAP_RND_BITS_MAX	(-1)
+#endif
+#ifdef CONFIG_HAVE_ARCH_MMAP_RND_COMPAT_BITS
+#define VMALENS_MMAP_RND_COMPAT_BITS_MIN CONFIG_ARCH_MMAP_RND_COMPAT_BITS_MIN
+#define VMALENS_MMAP_RND_COMPAT_BITS_MAX CONFIG_ARCH_MMAP_RND_COMPAT_BITS_MAX
+#else
+#define VMALENS_MMAP_RND_COMPAT_BITS_MIN (-1)
+#define VMALENS_MMAP_RND_COMPAT_BITS_MAX (-1)
+#endif
+
+/* STACK_RND_MASK (asm/elf.h), in pages, for a 64-bit or a compat task */
+static inline unsigned long vmalens_stack_rnd_mask(bool compat)
+{
+#if defined(CONFIG_X86_64)
+	return compat ? 0x7ff : 0x3fffff;
+#elif defined(CONFIG_ARM64)
+	return (compat ? 0x7ffUL : 0x3ffffUL) >> (PAGE_SHIFT - 12);
+#else
+	return 0;
+#endif
+}
+
+/* arch_align_stack() subtracts up to this many bytes (process.c) */
+#if defined(CONFIG_X86_64)
+#define VMALENS_STACK_SUBPAGE_RANGE	8192
+#elif defined(CONFIG_ARM64)
+#define VMALENS_STACK_SUBPAGE_RANGE	PAGE_SIZE
+#else
+#define VMALENS_STACK_SUBPAGE_RANGE	0
+#endif
+
+/*
+ * arch_randomize_brk()'s range.  6.9 gave x86_64 tasks 1 GiB instead of
+ * 32 MiB, and Debian's 6.1 has it too (stable backport); the maple tree
+ * (6.1) is the nearest probe.  arm64 always had 32 MiB / 1 GiB.
+ */
+static inline unsigned long vmalens_brk_range(bool compat)
+{
+#if defined(CONFIG_X86_64) && !defined(VMALENS_HAVE_MAPLE_TREE)
+	return SZ_32M;
+#else
+	return compat ? SZ_32M : SZ_1G;
+#endif
+}
+
+/* 5.10: x86 put the vdso just above the stack (vdso_addr()) */
+#if defined(CONFIG_X86_64) && !defined(VMALENS_HAVE_MAPLE_TREE)
+#define VMALENS_VDSO_NEAR_STACK		1
+#else
+#define VMALENS_VDSO_NEAR_STACK		0
+#endif
+
+/*
+ * 6.7: anonymous mmaps of a PMD multiple without a hint are THP aligned;
+ * MMF_TOPDOWN (6.9) is the nearest probe, and no kernel tested is between.
+ */
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(VMALENS_HAVE_MMF_TOPDOWN)
+#define VMALENS_THP_ANON_ALIGN_SHIFT	PMD_SHIFT
+#else
+#define VMALENS_THP_ANON_ALIGN_SHIFT	0
 #endif
 
 #endif /* _VMALENS_COMPAT_H */

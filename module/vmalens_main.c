@@ -40,6 +40,7 @@ static int __init vmalens_init(void)
 	vmalens_layout_init(vmalens_dir);
 	vmalens_vmas_init(vmalens_dir);
 	vmalens_tasks_init(vmalens_dir);
+	vmalens_aslr_init(vmalens_dir);
 
 	err = vmalens_dryrun_init();
 	if (err)
