@@ -34,6 +34,17 @@ const struct cmd main_cmds[] = {
 	{ "tasks", do_tasks, "",
 	  "list the processes with an address space",
 	  "  Without CAP_SYS_PTRACE only vmalens's own process is listed.\n" },
+	{ "aslr", do_aslr, "[--samples N] [--compat | --exec PROGRAM [-- ARGS]]",
+	  "measure the address-space randomisation of fresh processes",
+	  "  Starts N fresh processes (default 100: a tiny static PIE sampler, its\n"
+	  "  32-bit twin with --compat, or PROGRAM stopped at its exec), reads each\n"
+	  "  one's layout while it is stopped, and kills it.  For mmap_base, the\n"
+	  "  first mmap'd object, stack, heap, exec (load base) and vdso it prints\n"
+	  "  distinct values, estimated bits, the bits that vary, the range seen\n"
+	  "  and the alignment, next to the bits the kernel's constants and\n"
+	  "  sysctls promise, with a verdict: OK, WEAKER THAN CONFIGURED or NOT\n"
+	  "  RANDOMIZED.  Also samples per second and the cost relative to a bare\n"
+	  "  fork+exec.  Needs root (debugfs, and reading other processes).\n" },
 	{ "version", do_version, "",
 	  "show the versions of this tool and of the loaded module", NULL },
 	{ "help", do_help, "[COMMAND]",

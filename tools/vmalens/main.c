@@ -18,6 +18,10 @@ int main(int argc, char **argv)
 		{ "pretty",	no_argument, NULL, 'p' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ "version",	no_argument, NULL, 'V' },
+		/* vmalens aslr's: getopt permutes them out of its way too */
+		{ "samples",	required_argument, NULL, 's' },
+		{ "exec",	required_argument, NULL, 'e' },
+		{ "compat",	no_argument, NULL, 'c' },
 		{ 0 }
 	};
 	char *version_argv[] = { "version", NULL };
@@ -43,6 +47,17 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			version = true;
+			break;
+		case 's':
+			aslr_samples = atoi(optarg);
+			if (aslr_samples <= 0)
+				return usage_err("aslr", "invalid --samples '%s'", optarg);
+			break;
+		case 'e':
+			aslr_exec = optarg;
+			break;
+		case 'c':
+			aslr_compat = true;
 			break;
 		default:
 			if (optopt)

@@ -67,8 +67,14 @@ int layout_show(char *buf);
 int vmas_show(char *buf);
 int tasks_show(char *buf);
 
+/* vmalens aslr's options, parsed by main() with the global ones */
+extern int aslr_samples;
+extern bool aslr_compat;
+extern char *aslr_exec;
+
 int do_layout(int argc, char **argv);
 int do_vmas(int argc, char **argv);
 int do_tasks(int argc, char **argv);
+int do_aslr(int argc, char **argv);
 
 #endif /* VMALENS_MAIN_H */

@@ -9,11 +9,13 @@
  * Exits 1 if any check fails.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aslr.h"
 #include "main.h"
 #include "parse.h"
 
@@ -319,6 +321,111 @@ static void test_printers(void)
 	CHECK(valid_json(out), "invalid JSON: %s", out);
 }
 
+/* A deterministic generator, so the unit test never flakes. */
+static uint64_t xorshift(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+#define CHECK_NEAR(got, want, tol) \
+	CHECK(fabs((got) - (want)) <= (tol), "got %.3f, want %.3f", (double)(got), (double)(want))
+
+static void test_aslr_stats(void)
+{
+	static uint64_t v[1000];
+	uint64_t rng = 88172645463325252ULL;
+	struct aslr_stats s;
+	size_t i;
+
+	/* all equal: nothing varies */
+	for (i = 0; i < 50; i++)
+		v[i] = 0x7f0000000000;
+	aslr_stats_compute(v, 50, &s);
+	CHECK(s.distinct == 1 && s.nvarying == 0 && s.bits == 0, "constant");
+	CHECK(aslr_verdict(&s, 28) == VERDICT_NONE, "constant verdict");
+	aslr_stats_compute(v, 0, &s);
+	CHECK(aslr_verdict(&s, 28) == VERDICT_ABSENT, "no samples");
+
+	/* mmap_base-like: a base minus 28 random page bits, 200 samples */
+	for (i = 0; i < 200; i++)
+		v[i] = 0x7ffff7fff000 - ((xorshift(&rng) & ((1ULL << 28) - 1)) << 12);
+	aslr_stats_compute(v, 200, &s);
+	CHECK(s.distinct == 200, "distinct %zu", s.distinct);
+	CHECK(s.align == 0x1000, "align 0x%" PRIx64, s.align);
+	CHECK_NEAR(s.bits, 28, 0.2);
+	/* counting alone caps at log2(200) */
+	CHECK_NEAR(s.shannon, log2(200), 0.01);
+	CHECK(s.nvarying >= 28 && s.nvarying <= 29, "varying %d", s.nvarying);
+	CHECK(s.nbalanced >= 27, "balanced %d", s.nbalanced);
+	CHECK(aslr_verdict(&s, 28) == VERDICT_OK, "verdict 28");
+	CHECK(aslr_verdict(&s, 32) == VERDICT_WEAKER, "verdict 32");
+
+	/* a hole: bits 12-15 and 30-33 only; the range would say 22 */
+	for (i = 0; i < 300; i++) {
+		uint64_t r = xorshift(&rng);
+
+		v[i] = 0x10000000000 | (r & 0xf) << 12 | (r >> 8 & 0xf) << 30;
+	}
+	aslr_stats_compute(v, 300, &s);
+	CHECK(s.nvarying == 8, "varying %d", s.nvarying);
+	CHECK_NEAR(s.bits, 8, 0.01);
+	CHECK_NEAR(s.range_bits, 22, 0.1);
+
+	/* a biased bit: bit 20 set in 90% of the samples */
+	for (i = 0; i < 1000; i++) {
+		uint64_t r = xorshift(&rng);
+
+		v[i] = (r & 0xff) << 12 | (uint64_t)(r % 10 != 0) << 20;
+	}
+	aslr_stats_compute(v, 1000, &s);
+	CHECK(s.unbalanced == 1ULL << 20, "unbalanced 0x%" PRIx64, s.unbalanced);
+	CHECK(s.nvarying == 9 && s.nbalanced == 8, "%d %d", s.nvarying, s.nbalanced);
+
+	/* stack-like: pages and a 16-byte aligned sub-page offset */
+	for (i = 0; i < 500; i++) {
+		uint64_t r = xorshift(&rng);
+
+		v[i] = (0x7fff00000000 - ((r & 0x3fffff) << 12) -
+			(r >> 32) % 8192) & ~0xfULL;
+	}
+	aslr_stats_compute(v, 500, &s);
+	CHECK(s.align == 16, "align %" PRIu64, s.align);
+	CHECK_NEAR(s.bits, 30, 0.3);
+}
+
+static void test_aslr_theory(void)
+{
+	char text[] =
+		"page_size: 4096\nrandomize_va_space: 2\nmmap_rnd_bits: 28\n"
+		"mmap_rnd_bits_min: 28\nmmap_rnd_bits_max: 32\n"
+		"mmap_rnd_compat_bits: 8\nmmap_rnd_compat_bits_min: 8\n"
+		"mmap_rnd_compat_bits_max: 16\nthp_align_shift: 21\n"
+		"region: mmap_base\nbits: 28\nshift: 12\ncompat_bits: 8\n"
+		"compat_shift: 12\nrandomize_va_space_min: 1\nsource: arch_mmap_rnd\n"
+		"region: mmap_first\nbits: 28\nshift: 12\nsource: mmap_base\n"
+		"region: stack\nbits: 30\nshift: 4\ncompat_bits: 19\n"
+		"region: heap\nbits: 18\nshift: 12\ncompat_bits: 13\n"
+		"randomize_va_space_min: 2\nsource: arch_randomize_brk\n"
+		"region: exec\nbits: 28\n"
+		"region: future\nbits: 99\n"
+		"region: vdso\nbits: 28\nnew_key: 1\n";
+	char broken[] = "page_size: 4096\nregion: stack\n";
+	struct aslr_theory t;
+
+	CHECK(!aslr_parse_theory(text, &t), "parse");
+	CHECK(t.page_size == 4096 && t.rvs == 2 && t.rnd_bits == 28, "globals");
+	CHECK(t.rnd_compat_bits == 8 && t.rnd_bits_max == 32, "compat");
+	CHECK(t.thp_align_shift == 21, "thp");
+	CHECK(t.r[REG_STACK].bits == 30 && t.r[REG_STACK].compat_bits == 19, "stack");
+	CHECK(t.r[REG_HEAP].min_rvs == 2, "heap rvs");
+	CHECK_STR(t.r[REG_HEAP].source, "arch_randomize_brk");
+	CHECK(t.r[REG_VDSO].bits == 28, "vdso after an unknown region");
+	CHECK(aslr_parse_theory(broken, &t) == -1, "missing regions");
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -465,6 +572,8 @@ int main(int argc, char **argv)
 	test_task_lines();
 	test_json_escape();
 	test_printers();
+	test_aslr_stats();
+	test_aslr_theory();
 	test_drift(argv[1]);
 	if (argc > 2)
 		test_binary(argv[2]);

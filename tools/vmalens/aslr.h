@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmalens aslr: the entropy estimator and the parser of the module's
+ * "aslr" report, as pure functions the unit test drives with sample data.
+ */
+#ifndef VMALENS_ASLR_H
+#define VMALENS_ASLR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum aslr_region {
+	REG_MMAP_BASE, REG_MMAP_FIRST, REG_STACK, REG_HEAP, REG_EXEC, REG_VDSO,
+	REG_NR
+};
+
+extern const char *const aslr_region_names[REG_NR];
+
+/*
+ * What N samples of one address show.
+ *
+ * range_bits:  log2((max - min) / align + 1), align being the lowest bit
+ *              that varies: the entropy of a uniform draw from one
+ *              contiguous range.  Unlike counting, it is not capped at
+ *              log2(N), but it overstates a range with holes.
+ * varying:     the bits that are not the same in every sample; a carry
+ *              or borrow from a random offset added to an unaligned base
+ *              can flip one bit above the random ones, rarely.
+ * bits:        min(range_bits, number of varying bits): the estimate.
+ * shannon:     plug-in entropy of the sample distribution; <= log2(N).
+ * unbalanced:  varying bits set in fewer than 1/2 - 4 sigma or more than
+ *              1/2 + 4 sigma of the samples (sigma = 0.5 / sqrt(N)).
+ */
+struct aslr_stats {
+	size_t n, distinct;
+	uint64_t min, max, align;	/* align: 0 if all samples are equal */
+	uint64_t varying, unbalanced;	/* bit masks */
+	int nvarying, nbalanced;
+	double range_bits, shannon, bits;
+};
+
+/* Sorts v in place. */
+void aslr_stats_compute(uint64_t *v, size_t n, struct aslr_stats *s);
+
+/* One region block of the module's report (doc/debugfs.md, aslr). */
+struct aslr_theory_region {
+	int bits, shift, compat_bits, compat_shift, min_rvs;
+	char source[64];
+};
+
+struct aslr_theory {
+	long page_size, rvs;
+	long rnd_bits, rnd_bits_min, rnd_bits_max;
+	long rnd_compat_bits, rnd_compat_bits_min, rnd_compat_bits_max;
+	long thp_align_shift;
+	struct aslr_theory_region r[REG_NR];
+	bool have[REG_NR];
+};
+
+/* Parses the whole report in place; -1 on a malformed line. */
+int aslr_parse_theory(char *text, struct aslr_theory *t);
+
+enum aslr_verdict { VERDICT_OK, VERDICT_WEAKER, VERDICT_NONE, VERDICT_ABSENT };
+extern const char *const aslr_verdict_names[];
+
+/* NOT RANDOMIZED if one value, WEAKER if more than a bit below expected. */
+enum aslr_verdict aslr_verdict(const struct aslr_stats *s, double expected);
+
+#endif /* VMALENS_ASLR_H */
