@@ -73,12 +73,14 @@ static int find_sampler(const char *name, char *path, size_t len)
  */
 static pid_t start_stopped(char **argv, bool trace)
 {
-	int status;
+	int status = 0;
 	pid_t pid;
 
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		p_err("fork: %s", strerror(errno));
 		return -1;
+	}
 	if (pid == 0) {
 		if (trace && ptrace(PTRACE_TRACEME, 0, NULL, NULL))
 			_exit(126);
@@ -88,7 +90,14 @@ static pid_t start_stopped(char **argv, bool trace)
 	if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		errno = ECHILD;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			p_err("cannot execute %s (exit status 127)", argv[0]);
+		else if (WIFEXITED(status))
+			p_err("%s exited with %d before it stopped", argv[0],
+			      WEXITSTATUS(status));
+		else
+			p_err("%s was killed by signal %d before it stopped",
+			      argv[0], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 		return -1;
 	}
 	return pid;
@@ -337,10 +346,8 @@ static int sample_all(char **argv, bool trace, int n, struct aslr_result *r)
 	t0 = now();
 	for (i = 0; i < n; i++) {
 		pid = start_stopped(argv, trace);
-		if (pid < 0) {
-			p_err("cannot start %s stopped: %s", argv[0], strerror(errno));
+		if (pid < 0)
 			goto out;
-		}
 		if (read_sample(pid, &s)) {
 			finish(pid);
 			goto out;
