@@ -354,7 +354,7 @@ FIXTURE_TEARDOWN(dryrun)
 	close(self->dev);
 }
 
-TEST_F(dryrun, kernel_answer_matches_real_mmap)
+TEST_F_TIMEOUT(dryrun, kernel_answer_matches_real_mmap, 300)
 {
 	seed_rng();
 	EXPECT_EQ(0, compare_requests(_metadata, self->dev, &self->t,
@@ -362,7 +362,7 @@ TEST_F(dryrun, kernel_answer_matches_real_mmap)
 }
 
 /* vmalens' own search, in the target's own direction, must agree too. */
-TEST_F(dryrun, own_search_matches_real_mmap)
+TEST_F_TIMEOUT(dryrun, own_search_matches_real_mmap, 300)
 {
 	struct vmalens_unmapped_area ua;
 	struct request r = { .len = page_size(), .prot = PROT_READ,
@@ -417,32 +417,46 @@ static int read_file(const char *path, char **buf, size_t *len)
 	return *buf ? 0 : -ENOMEM;
 }
 
-TEST(maps_unchanged_after_many_dryruns)
+FIXTURE(unchanged) {
+	struct target t;
+	int dev;
+};
+
+FIXTURE_SETUP(unchanged)
+{
+	self->dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, target_start(&self->t, "mmap_target", ""));
+}
+
+FIXTURE_TEARDOWN(unchanged)
+{
+	target_stop(&self->t);
+	close(self->dev);
+}
+
+/* Emulated CPUs are slow: 10,000 round trips to the worker need time. */
+TEST_F_TIMEOUT(unchanged, maps_unchanged_after_many_dryruns, 600)
 {
 	struct vmalens_unmapped_area ua;
 	char path[64], *before, *after;
 	size_t before_len, after_len;
-	struct target t;
+	struct target *t = &self->t;
 	struct request r;
-	int dev, i;
+	int dev = self->dev, i;
 
-	dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, target_start(&t, "mmap_target", ""));
-	snprintf(path, sizeof(path), "/proc/%d/maps", t.pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
 	ASSERT_EQ(0, read_file(path, &before, &before_len));
 	seed_rng();
 	for (i = 0; i < UNCHANGED_DRYRUNS; i++) {
-		random_request(&t, &r);
-		ASSERT_EQ(0, dryrun(dev, t.pid, &r, rnd_below(3), &ua));
+		random_request(t, &r);
+		ASSERT_EQ(0, dryrun(dev, t->pid, &r, rnd_below(3), &ua));
 	}
 	ASSERT_EQ(0, read_file(path, &after, &after_len));
 	EXPECT_EQ(before_len, after_len);
 	EXPECT_EQ(0, memcmp(before, after, before_len < after_len ? before_len : after_len));
 	free(before);
 	free(after);
-	target_stop(&t);
-	close(dev);
 }
 
 /* --- bad input -------------------------------------------------------------- */

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The options of the reader's commands, colour, and the parsers of their
+ * arguments: sizes, addresses, mmap flag names, errno names.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lens.h"
+#include "main.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+struct lens_opts lopt;
+int color_mode = -1;
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} opt_names[] = {
+	{ LOPT_LEN, "--len" }, { LOPT_HINT, "--hint" }, { LOPT_FLAGS, "--flags" },
+	{ LOPT_PGOFF, "--pgoff" }, { LOPT_FILE, "--file" }, { LOPT_MODE, "--mode" },
+	{ LOPT_SORT, "--sort" }, { LOPT_FULL, "--full" }, { LOPT_NO_GAPS, "--no-gaps" },
+};
+
+/* The options each command takes; any other command takes none. */
+static const struct {
+	const char *cmd;
+	unsigned int allowed;
+} cmd_opts[] = {
+	{ "show", LOPT_FULL | LOPT_LEN | LOPT_HINT | LOPT_FLAGS | LOPT_PGOFF | LOPT_FILE |
+		  LOPT_MODE },
+	{ "vmas", LOPT_NO_GAPS },
+	{ "probe", LOPT_LEN | LOPT_HINT | LOPT_FLAGS | LOPT_PGOFF | LOPT_FILE | LOPT_MODE },
+	{ "tasks", LOPT_SORT },
+};
+
+int lens_check_cmd(const char *cmd)
+{
+	unsigned int allowed = 0;
+	size_t i;
+
+	if (!cmd || !lopt.seen)
+		return 0;
+	for (i = 0; i < sizeof(cmd_opts) / sizeof(cmd_opts[0]); i++)
+		if (!strcmp(cmd, cmd_opts[i].cmd))
+			allowed = cmd_opts[i].allowed;
+	return lens_check_opts(cmd, allowed);
+}
+
+int lens_check_opts(const char *cmd, unsigned int allowed)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+		if (lopt.seen & opt_names[i].bit & ~allowed)
+			return usage_err(cmd, "option %s does not apply to '%s'",
+					 opt_names[i].name, cmd);
+	return 0;
+}
+
+/* opt is the LOPT_* bit main() found. */
+int lens_set_opt(int opt, const char *arg)
+{
+	lopt.seen |= opt;
+	switch (opt) {
+	case LOPT_LEN:
+		if (parse_size(arg, &lopt.len) || !lopt.len)
+			return usage_err("probe", "invalid --len '%s': expected a size such as 4096, 64K, 1G",
+					 arg);
+		lopt.have_len = true;
+		break;
+	case LOPT_HINT:
+		if (parse_addr(arg, &lopt.hint))
+			return usage_err("probe", "invalid --hint '%s': expected a hex address", arg);
+		lopt.have_hint = true;
+		break;
+	case LOPT_PGOFF:
+		if (parse_size(arg, &lopt.pgoff))
+			return usage_err("probe", "invalid --pgoff '%s': expected a page number", arg);
+		lopt.have_pgoff = true;
+		break;
+	case LOPT_FLAGS:
+		lopt.flags = arg;
+		break;
+	case LOPT_FILE:
+		lopt.file = arg;
+		break;
+	case LOPT_MODE:
+		if (strcmp(arg, "auto") && strcmp(arg, "topdown") && strcmp(arg, "bottomup"))
+			return usage_err("probe", "invalid --mode '%s': expected auto, topdown or bottomup",
+					 arg);
+		lopt.mode = arg;
+		break;
+	case LOPT_SORT:
+		if (strcmp(arg, "pid") && strcmp(arg, "map_count") && strcmp(arg, "maps") &&
+		    strcmp(arg, "total_vm"))
+			return usage_err("tasks", "invalid --sort '%s': expected pid, map_count or total_vm",
+					 arg);
+		lopt.sort = arg;
+		break;
+	case LOPT_FULL:
+		lopt.full = true;
+		break;
+	case LOPT_NO_GAPS:
+		lopt.no_gaps = true;
+		break;
+	}
+	return 0;
+}
+
+int set_color_mode(const char *arg)
+{
+	if (!arg || !strcmp(arg, "always"))
+		color_mode = 1;
+	else if (!strcmp(arg, "never"))
+		color_mode = 0;
+	else if (!strcmp(arg, "auto"))
+		color_mode = -1;
+	else
+		return usage_err(NULL, "invalid --color '%s': expected never, always or auto", arg);
+	return 0;
+}
+
+bool color_on(void)
+{
+	static int tty = -1;
+
+	if (json_output || color_mode == 0)
+		return false;
+	if (color_mode == 1)
+		return true;
+	if (tty < 0)
+		tty = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	return tty;
+}
+
+const char *col(enum color c)
+{
+	static const char *const seq[] = {
+		[C_OFF] = "\033[0m", [C_STACK] = "\033[35m", [C_HEAP] = "\033[32m",
+		[C_FILE] = "\033[34m", [C_ANON] = "\033[33m", [C_SPECIAL] = "\033[36m",
+		[C_MARK] = "\033[1;31m", [C_GAP] = "\033[2m", [C_ADDED] = "\033[32m",
+		[C_REMOVED] = "\033[31m", [C_BOLD] = "\033[1m",
+	};
+
+	return color_on() ? seq[c] : "";
+}
+
+const char *col_end(void)
+{
+	return col(C_OFF);
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	}
+	if (shift && (!strcasecmp(end, "iB") || !strcasecmp(end, "B")))
+		end += strlen(end);
+	if (*end || (shift && v > (~0ULL >> shift)))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_addr(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+		s += 2;
+	if (!isxdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 16);
+	return errno || *end ? -EINVAL : 0;
+}
+
+static const struct {
+	const char *name;
+	uint32_t flag;
+} mmap_flags[] = {
+	{ "shared", MAP_SHARED },
+	{ "private", MAP_PRIVATE },
+	{ "fixed", MAP_FIXED },
+	{ "anonymous", MAP_ANONYMOUS },
+#ifdef MAP_32BIT
+	{ "32bit", MAP_32BIT },
+#endif
+	{ "growsdown", MAP_GROWSDOWN },
+	{ "noreserve", MAP_NORESERVE },
+	{ "populate", MAP_POPULATE },
+	{ "stack", MAP_STACK },
+	{ "hugetlb", MAP_HUGETLB },
+	{ "fixed_noreplace", MAP_FIXED_NOREPLACE },
+};
+
+#define NR_MMAP_FLAGS (sizeof(mmap_flags) / sizeof(mmap_flags[0]))
+
+/* "private,anonymous" → MAP_PRIVATE | MAP_ANONYMOUS; *bad: the unknown one */
+int parse_mmap_flags(const char *s, uint32_t *out, const char **bad)
+{
+	static char word[64];
+	const char *p = s, *comma;
+	size_t i, n;
+
+	*out = 0;
+	while (*p) {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n >= sizeof(word))
+			n = sizeof(word) - 1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		for (i = 0; i < NR_MMAP_FLAGS; i++)
+			if (!strcmp(word, mmap_flags[i].name))
+				break;
+		if (i == NR_MMAP_FLAGS) {
+			*bad = word;
+			return -EINVAL;
+		}
+		*out |= mmap_flags[i].flag;
+		p += n + (comma ? 1 : 0);
+	}
+	return 0;
+}
+
+const char *mmap_flag_names(uint32_t flags, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NR_MMAP_FLAGS; i++)
+		if (flags & mmap_flags[i].flag)
+			used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+					 used ? "," : "", mmap_flags[i].name);
+	return buf;
+}
+
+const char *errno_name(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
+		{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
+		{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
+		{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+		{ EINVAL, "EINVAL" }, { ENFILE, "ENFILE" }, { EMFILE, "EMFILE" },
+		{ ENOTTY, "ENOTTY" }, { ETXTBSY, "ETXTBSY" }, { EFBIG, "EFBIG" },
+		{ ENOSPC, "ENOSPC" }, { EOVERFLOW, "EOVERFLOW" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENAMETOOLONG, "ENAMETOOLONG" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return NULL;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The reader: VMAs and layouts from /dev/vmalens (or, without the module,
+ * from the kernel's own PROCMAP_QUERY and /proc/PID/maps), the address-space
+ * map, and the options of the commands built on them.
+ */
+#ifndef VMALENS_LENS_H
+#define VMALENS_LENS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../../module/uapi/vmalens.h"
+
+/* Options of show, vmas, probe, query and tasks; main() fills them in. */
+struct lens_opts {
+	uint64_t len, hint, pgoff;
+	bool have_len, have_hint, have_pgoff;
+	const char *flags;		/* --flags LIST */
+	const char *file;		/* --file PATH */
+	const char *mode;		/* --mode auto|topdown|bottomup */
+	const char *sort;		/* --sort pid|maps|total_vm */
+	bool full;			/* show --full */
+	bool no_gaps;			/* vmas --no-gaps */
+	unsigned int seen;		/* LOPT_* given on the command line */
+};
+
+enum {
+	LOPT_LEN	= 1 << 0,
+	LOPT_HINT	= 1 << 1,
+	LOPT_FLAGS	= 1 << 2,
+	LOPT_PGOFF	= 1 << 3,
+	LOPT_FILE	= 1 << 4,
+	LOPT_MODE	= 1 << 5,
+	LOPT_SORT	= 1 << 6,
+	LOPT_FULL	= 1 << 7,
+	LOPT_NO_GAPS	= 1 << 8,
+};
+
+extern struct lens_opts lopt;
+
+/* getopt values main() gives these options */
+#define LENS_OPT(bit)	(0x10000 | (bit))
+#define LENS_OPT_COLOR	0x20000
+
+/* Reject options that the command does not take; EXIT_USAGE or 0. */
+int lens_check_opts(const char *cmd, unsigned int allowed);
+/* The same for any command, from a table: main() calls it. */
+int lens_check_cmd(const char *cmd);
+/* Called by main() for each of the options above; EXIT_USAGE or 0. */
+int lens_set_opt(int opt, const char *arg);
+
+/* --color=never|always|auto; colours only on a terminal by default */
+enum color { C_OFF, C_STACK, C_HEAP, C_FILE, C_ANON, C_SPECIAL, C_MARK, C_GAP,
+	     C_ADDED, C_REMOVED, C_BOLD };
+extern int color_mode;		/* -1 auto, 0 never, 1 always */
+int set_color_mode(const char *arg);
+bool color_on(void);
+const char *col(enum color c);	/* "" when colour is off */
+const char *col_end(void);
+
+/* Argument parsers (args.c): 0 or -EINVAL. */
+int parse_size(const char *s, uint64_t *out);	/* 4096, 4K, 1M, 2G, 1T */
+int parse_addr(const char *s, uint64_t *out);	/* hex, 0x optional */
+int parse_mmap_flags(const char *s, uint32_t *out, const char **bad);
+const char *errno_name(int err);		/* "ENOMEM", or NULL */
+const char *mmap_flag_names(uint32_t flags, char *buf, size_t len);
+
+/* One VMA, from whichever source. */
+struct lvma {
+	uint64_t start, end, offset, vm_flags, inode;
+	uint32_t dev_major, dev_minor, kind, prot;
+	bool has_flags;			/* vm_flags known (module only) */
+	char *name;			/* "" for none; owned by the list */
+};
+
+enum vma_source { SRC_MODULE, SRC_PROCMAP_QUERY, SRC_PROC_MAPS, SRC_DEBUGFS };
+
+struct vma_list {
+	struct lvma *v;
+	size_t nr, cap;
+	enum vma_source source;
+	uint64_t guard;			/* stack guard gap in bytes, 0 if unknown */
+};
+
+void vma_list_free(struct vma_list *l);
+struct lvma *vma_list_add(struct vma_list *l, const char *name);
+const char *vma_kind_name(uint32_t kind);
+int vma_kind_from_name(const char *s);
+void vma_perms(const struct lvma *v, char perms[5]);
+/* The guard gap at the bottom of the gap that ends at v (0 if none). */
+uint64_t vma_gap_guard(const struct vma_list *l, size_t i, uint64_t gap);
+
+/*
+ * /dev/vmalens.  dev_open() returns an fd, or -1 with errno: quiet, so the
+ * caller can fall back.  The others p_err() a one-line, actionable reason
+ * and return -1.
+ */
+int dev_open(void);
+int dev_open_or_explain(void);
+int dev_layout(int fd, pid_t pid, struct vmalens_mm_layout *l);
+int dev_vmas(int fd, pid_t pid, struct vma_list *l);
+int dev_query(int fd, pid_t pid, uint64_t addr, bool or_next,
+	      struct vmalens_query *q, char *name, size_t name_len);
+int dev_dryrun(int fd, struct vmalens_unmapped_area *ua);
+void explain_pid_error(pid_t pid, int err, const char *what);
+
+/*
+ * Without the module: PROCMAP_QUERY (6.11+), else /proc/PID/maps.
+ * Says on stderr which one it used.  0, or -1 after p_err().
+ */
+int proc_vmas(pid_t pid, struct vma_list *l);
+/* The VMAs of pid from the module, or from /proc. */
+int read_vmas(pid_t pid, struct vma_list *l);
+/* /proc/PID/maps text to a list (exposed for the unit test). */
+int parse_proc_maps(char *text, struct vma_list *l);
+
+/* JSON and plain printers shared by vmas, show and diff. */
+void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before);
+void vmas_print(const struct vma_list *l, bool gaps);
+
+/* The address-space map (map.c). */
+struct map_mark {
+	uint64_t addr;
+	const char *text;
+
+};
+
+struct map_req {
+	const struct vma_list *vmas;
+	size_t first, last;		/* the VMAs drawn, [first, last) */
+	uint64_t top, bottom;		/* the drawing spans [bottom, top) */
+	const char *top_label;		/* printed at top, e.g. "task_size" */
+	const struct map_mark *marks;
+	size_t nr_marks;
+	bool full;			/* one band per VMA */
+	uint64_t new_start, new_end;	/* a dry-run mapping to draw, or 0/0 */
+	const char *new_label;
+};
+
+void map_draw(FILE *f, const struct map_req *r);
+/* The band label of one VMA: its path or [name], else its kind. */
+const char *vma_label(const struct lvma *v);
+
+int do_show(int argc, char **argv);
+int do_probe(int argc, char **argv);
+int do_query(int argc, char **argv);
+int do_diff(int argc, char **argv);
+
+/* diff's core, for the unit test: two JSON snapshot texts */
+int diff_texts(const char *a, const char *b);
+
+#endif /* VMALENS_LENS_H */

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A process's VMAs as one list, whichever interface they came from: the
+ * module's bulk ioctl, or -- without the module -- the kernel's own
+ * PROCMAP_QUERY ioctl (6.11+) or the text of /proc/PID/maps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "lens.h"
+#include "main.h"
+#include "parse.h"
+
+/* 6.11 include/uapi/linux/fs.h; Debian 12's headers (6.1) lack it. */
+#ifndef PROCMAP_QUERY
+struct procmap_query {
+	uint64_t size;
+	uint64_t query_flags;		/* in */
+	uint64_t query_addr;		/* in */
+	uint64_t vma_start;		/* out */
+	uint64_t vma_end;		/* out */
+	uint64_t vma_flags;		/* out */
+	uint64_t vma_page_size;		/* out */
+	uint64_t vma_offset;		/* out */
+	uint64_t inode;			/* out */
+	uint32_t dev_major;		/* out */
+	uint32_t dev_minor;		/* out */
+	uint32_t vma_name_size;		/* in/out */
+	uint32_t build_id_size;		/* in/out */
+	uint64_t vma_name_addr;		/* in */
+	uint64_t build_id_addr;		/* in */
+};
+#define PROCMAP_QUERY	_IOWR('f', 17, struct procmap_query)
+#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA	0x10
+#endif
+
+#define VM_GROWSDOWN_BIT	0x00000100ULL	/* include/linux/mm.h */
+
+void vma_list_free(struct vma_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nr; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+struct lvma *vma_list_add(struct vma_list *l, const char *name)
+{
+	struct lvma *tmp;
+
+	if (l->nr == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+
+		tmp = realloc(l->v, cap * sizeof(*l->v));
+		if (!tmp)
+			return NULL;
+		l->v = tmp;
+		l->cap = cap;
+	}
+	tmp = &l->v[l->nr];
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->name = strdup(name);
+	if (!tmp->name)
+		return NULL;
+	l->nr++;
+	return tmp;
+}
+
+static const char *const kind_names[] = {
+	[VMALENS_KIND_ANON] = "anon", [VMALENS_KIND_FILE] = "file",
+	[VMALENS_KIND_HEAP] = "heap", [VMALENS_KIND_STACK] = "stack",
+	[VMALENS_KIND_VDSO] = "vdso", [VMALENS_KIND_VVAR] = "vvar",
+	[VMALENS_KIND_SPECIAL] = "special",
+};
+
+const char *vma_kind_name(uint32_t kind)
+{
+	return kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "special";
+}
+
+int vma_kind_from_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (!strcmp(s, kind_names[i]))
+			return i;
+	return -1;
+}
+
+/* What the module calls the VMA, guessed from its /proc name. */
+static uint32_t kind_of(const char *name, uint64_t inode)
+{
+	if (!strcmp(name, "[heap]"))
+		return VMALENS_KIND_HEAP;
+	if (!strncmp(name, "[stack", 6))
+		return VMALENS_KIND_STACK;
+	if (!strcmp(name, "[vdso]"))
+		return VMALENS_KIND_VDSO;
+	if (!strncmp(name, "[vvar", 5))
+		return VMALENS_KIND_VVAR;
+	if (!strncmp(name, "[anon", 5) || !*name)
+		return VMALENS_KIND_ANON;
+	if (*name == '[')
+		return VMALENS_KIND_SPECIAL;
+	return inode || *name == '/' ? VMALENS_KIND_FILE : VMALENS_KIND_ANON;
+}
+
+void vma_perms(const struct lvma *v, char perms[5])
+{
+	perms[0] = v->prot & VMALENS_VMA_READ ? 'r' : '-';
+	perms[1] = v->prot & VMALENS_VMA_WRITE ? 'w' : '-';
+	perms[2] = v->prot & VMALENS_VMA_EXEC ? 'x' : '-';
+	perms[3] = v->prot & VMALENS_VMA_SHARED ? 's' : 'p';
+	perms[4] = '\0';
+}
+
+uint64_t vma_gap_guard(const struct vma_list *l, size_t i, uint64_t gap)
+{
+	const struct lvma *v = &l->v[i];
+	bool grows_down = v->has_flags ? !!(v->vm_flags & VM_GROWSDOWN_BIT) :
+			  v->kind == VMALENS_KIND_STACK;
+
+	if (!grows_down || !gap)
+		return 0;
+	return gap < l->guard ? gap : l->guard;
+}
+
+/* "7f..-7f.. rw-p 00000000 fd:01 1234   /path" lines */
+int parse_proc_maps(char *text, struct vma_list *l)
+{
+	char *cursor = text, *line;
+
+	while ((line = next_line(&cursor))) {
+		uint64_t start, end, offset, inode;
+		unsigned int maj, min;
+		char perms[8];
+		struct lvma *v;
+		int n = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 "%n",
+			   &start, &end, perms, &offset, &maj, &min, &inode, &n) != 7 ||
+		    strlen(perms) != 4)
+			return -EINVAL;
+		line += n;
+		while (*line == ' ')
+			line++;
+		v = vma_list_add(l, line);
+		if (!v)
+			return -ENOMEM;
+		v->start = start;
+		v->end = end;
+		v->offset = offset;
+		v->inode = inode;
+		v->dev_major = maj;
+		v->dev_minor = min;
+		v->prot = (perms[0] == 'r' ? VMALENS_VMA_READ : 0) |
+			  (perms[1] == 'w' ? VMALENS_VMA_WRITE : 0) |
+			  (perms[2] == 'x' ? VMALENS_VMA_EXEC : 0) |
+			  (perms[3] == 's' ? VMALENS_VMA_SHARED : 0);
+		v->kind = kind_of(v->name, inode);
+	}
+	return 0;
+}
+
+static char *read_fd_all(int fd, int *err)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap), *tmp;
+	ssize_t n;
+
+	while (buf) {
+		if (cap - len < 4096) {
+			tmp = realloc(buf, cap * 2);
+			if (!tmp)
+				break;
+			buf = tmp;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = errno;
+			free(buf);
+			return NULL;
+		}
+		if (n == 0) {
+			buf[len] = '\0';
+			return buf;
+		}
+		len += n;
+	}
+	free(buf);
+	*err = ENOMEM;
+	return NULL;
+}
+
+static int procmap_query_all(int fd, struct vma_list *l)
+{
+	static char name[PATH_MAX + 64];
+	struct procmap_query q;
+	uint64_t addr = 0;
+	struct lvma *v;
+
+	for (;;) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA;
+		q.query_addr = addr;
+		q.vma_name_addr = (uintptr_t)name;
+		q.vma_name_size = sizeof(name);
+		if (ioctl(fd, PROCMAP_QUERY, &q))
+			return errno == ENOENT ? 0 : -errno;
+		if (!q.vma_name_size)
+			name[0] = '\0';
+		v = vma_list_add(l, name);
+		if (!v)
+			return -ENOMEM;
+		v->start = q.vma_start;
+		v->end = q.vma_end;
+		v->offset = q.vma_offset;
+		v->inode = q.inode;
+		v->dev_major = q.dev_major;
+		v->dev_minor = q.dev_minor;
+		v->prot = q.vma_flags & 0xf;	/* PROCMAP_QUERY_VMA_* = our bits */
+		v->kind = kind_of(v->name, q.inode);
+		if (q.vma_end <= addr)
+			return -EIO;
+		addr = q.vma_end;
+	}
+}
+
+static uint64_t default_guard(void)
+{
+	char line[4096], *p;
+	long pages = 256;
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			for (p = strstr(line, "stack_guard_gap="); p;
+			     p = strstr(p + 1, "stack_guard_gap="))
+				pages = strtol(p + 16, NULL, 0);
+		fclose(f);
+	}
+	return (uint64_t)pages * sysconf(_SC_PAGESIZE);
+}
+
+int proc_vmas(pid_t pid, struct vma_list *l)
+{
+	char path[64], *text;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT)
+			p_err("no such process: %d (no %s)", pid, path);
+		else if (err == EACCES || err == EPERM)
+			p_err("cannot read %s: permission denied; reading another user's process needs root (ptrace access)",
+			      path);
+		else
+			p_err("cannot open %s: %s", path, strerror(err));
+		return -1;
+	}
+	l->guard = default_guard();
+	err = procmap_query_all(fd, l);
+	if (!err) {
+		l->source = SRC_PROCMAP_QUERY;
+		fprintf(stderr, "note: %s not available; read the VMAs with PROCMAP_QUERY on %s (no kind/flags from the module)\n",
+			VMALENS_DEVICE, path);
+		close(fd);
+		return 0;
+	}
+	if (err != -ENOTTY && err != -EINVAL) {
+		close(fd);
+		explain_pid_error(pid, -err, "PROCMAP_QUERY");
+		return -1;
+	}
+	vma_list_free(l);
+	l->guard = default_guard();
+	text = read_fd_all(fd, &err);
+	close(fd);
+	if (!text) {
+		p_err("cannot read %s: %s", path, strerror(err));
+		return -1;
+	}
+	l->source = SRC_PROC_MAPS;
+	if (parse_proc_maps(text, l)) {
+		free(text);
+		p_err("cannot parse %s", path);
+		return -1;
+	}
+	free(text);
+	fprintf(stderr, "note: %s not available and no PROCMAP_QUERY (kernel < 6.11); read %s\n",
+		VMALENS_DEVICE, path);
+	return 0;
+}
+
+int read_vmas(pid_t pid, struct vma_list *l)
+{
+	struct vmalens_mm_layout lay;
+	int fd = dev_open(), ret;
+
+	memset(l, 0, sizeof(*l));
+	if (fd < 0 && errno == ENOENT)
+		return proc_vmas(pid, l);
+	if (fd < 0)
+		return dev_open_or_explain();
+	ret = dev_vmas(fd, pid, l);
+	if (!ret && !dev_layout(fd, pid, &lay))
+		l->guard = lay.stack_guard_gap;
+	close(fd);
+	return ret;
+}
+
+static bool path_deleted(const char *path)
+{
+	size_t len = strlen(path), n = strlen(" (deleted)");
+
+	return len > n && !strcmp(path + len - n, " (deleted)");
+}
+
+/* The keys of "vmas --json" (doc/vmalens.1); stable. */
+void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before)
+{
+	const struct lvma *v = &l->v[i];
+	char dev[16], perms[5];
+
+	vma_perms(v, perms);
+	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
+	jsonw_start_object(json_wtr);
+	jsonw_hex_field(json_wtr, "start", v->start);
+	jsonw_hex_field(json_wtr, "end", v->end);
+	jsonw_uint_field(json_wtr, "size", v->end - v->start);
+	jsonw_string_field(json_wtr, "perms", perms);
+	jsonw_hex_field(json_wtr, "offset", v->offset);
+	jsonw_string_field(json_wtr, "dev", dev);
+	jsonw_uint_field(json_wtr, "inode", v->inode);
+	jsonw_string_field(json_wtr, "path", v->name);
+	jsonw_bool_field(json_wtr, "deleted", v->inode && path_deleted(v->name));
+	jsonw_string_field(json_wtr, "kind", vma_kind_name(v->kind));
+	jsonw_name(json_wtr, "flags");
+	if (v->has_flags)
+		jsonw_hex(json_wtr, v->vm_flags);
+	else
+		jsonw_null(json_wtr);
+	jsonw_uint_field(json_wtr, "gap_before", gap_before);
+	jsonw_uint_field(json_wtr, "guard_before", vma_gap_guard(l, i, gap_before));
+	jsonw_end_object(json_wtr);
+}
+
+static enum color kind_color(uint32_t kind)
+{
+	switch (kind) {
+	case VMALENS_KIND_STACK: return C_STACK;
+	case VMALENS_KIND_HEAP: return C_HEAP;
+	case VMALENS_KIND_FILE: return C_FILE;
+	case VMALENS_KIND_ANON: return C_ANON;
+	default: return C_SPECIAL;
+	}
+}
+
+/* Hex digits an address column needs: 12 below 2^48, else 16. */
+static int addr_digits(const struct vma_list *l)
+{
+	return l->nr && l->v[l->nr - 1].end > (1ULL << 48) ? 16 : 12;
+}
+
+/*
+ * RANGE SIZE PERM KIND OFFSET PATH, one row per VMA; with gaps, a row
+ * "RANGE -- gap SIZE[, guard SIZE]" wherever two VMAs do not touch.
+ */
+void vmas_print(const struct vma_list *l, bool gaps)
+{
+	int w = addr_digits(l);
+	char size[32], guard[32], perms[5];
+	uint64_t prev_end = 0, gap, g;
+	size_t i;
+
+	printf("%-*s %10s %-4s %-7s %-8s %s\n", 2 * w + 5, "RANGE", "SIZE", "PERM",
+	       "KIND", "OFFSET", "PATH");
+	for (i = 0; i < l->nr; i++) {
+		const struct lvma *v = &l->v[i];
+
+		gap = v->start - prev_end;
+		if (gaps && gap) {
+			printf("%s0x%0*" PRIx64 "-0x%0*" PRIx64 " -- gap %s", col(C_GAP),
+			       w, prev_end, w, v->start, human_size(gap, size, sizeof(size)));
+			g = vma_gap_guard(l, i, gap);
+			if (g)
+				printf(", guard %s", human_size(g, guard, sizeof(guard)));
+			printf("%s\n", col_end());
+		}
+		vma_perms(v, perms);
+		printf("0x%0*" PRIx64 "-0x%0*" PRIx64 " %10s %-4s %s%-7s%s %08" PRIx64 " %s\n",
+		       w, v->start, w, v->end, human_size(v->end - v->start, size, sizeof(size)),
+		       perms, col(kind_color(v->kind)), vma_kind_name(v->kind), col_end(),
+		       v->offset, v->name);
+		prev_end = v->end;
+	}
+}
