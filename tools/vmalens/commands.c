@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lens.h"
 #include "main.h"
 #include "../../module/uapi/vmalens.h"
 
@@ -19,21 +20,59 @@ static int do_version(int argc, char **argv);
 	"  to the vmalens process itself (like /proc/self).  Reading another\n" \
 	"  process needs CAP_SYS_PTRACE; debugfs itself needs root.\n"
 
+#define PROBE_ARGS \
+	"PID --len SIZE [--hint ADDR] [--flags LIST] [--pgoff N] [--file PATH] " \
+	"[--mode auto|topdown|bottomup]"
+
 const struct cmd main_cmds[] = {
+	{ "show", do_show, "[PID] [--full] [--len SIZE]",
+	  "draw the address-space map of a process, with its layout summary",
+	  "  A summary (layout mode, mmap_base, brk, stack, task_size and VA bits,\n"
+	  "  page size, ASLR in force, where the next mmap of --len bytes, default\n"
+	  "  one page, would land), then the map from task_size down to 0: one band\n"
+	  "  per region, one row per gap with its size, mmap_base, brk and the next\n"
+	  "  mmap marked.  Neighbouring VMAs of one file, or of anonymous memory, are\n"
+	  "  grouped; --full draws one band per VMA.  Needs the module.\n"
+	  PID_DETAILS },
 	{ "layout", do_layout, "[PID]",
 	  "show the address-space layout parameters of a process",
 	  "  Prints mmap_base, the legacy/top-down choice, brk, stack, vdso,\n"
 	  "  randomisation bits and the stack guard gap, one field a line.\n"
 	  PID_DETAILS },
-	{ "vmas", do_vmas, "[PID]",
+	{ "vmas", do_vmas, "[PID] [--no-gaps]",
 	  "list the VMAs of a process, with the gaps between them",
-	  "  Prints the /proc/PID/maps columns plus each VMA's kind and vm_flags,\n"
-	  "  and a gap row where two VMAs do not touch (with the stack guard gap).\n"
-	  "  With --json: an array of VMA objects, each with \"gap_before\".\n"
+	  "  One row per VMA: range, size, perms, kind, offset, path; a gap row\n"
+	  "  where two VMAs do not touch (with the stack guard gap), unless\n"
+	  "  --no-gaps.  With --json: an array of VMA objects, each with\n"
+	  "  \"gap_before\".  Reads /dev/vmalens; without the module, the kernel's\n"
+	  "  PROCMAP_QUERY (6.11+) or /proc/PID/maps (kind guessed, no flags).\n"
 	  PID_DETAILS },
-	{ "tasks", do_tasks, "",
+	{ "query", do_query, "PID ADDR",
+	  "show the VMA that covers an address, or the gap it lies in",
+	  "  ADDR is hex.  Prints the VMA, the gap before it and its neighbour\n"
+	  "  below, drawn as in show.  Without the module: PROCMAP_QUERY or\n"
+	  "  /proc/PID/maps.\n" },
+	{ "probe", do_probe, PROBE_ARGS,
+	  "show where an mmap() by the process would land now (a dry-run)",
+	  "  Asks the module where mmap(ADDR, SIZE, PROT_READ|PROT_WRITE, FLAGS,\n"
+	  "  fd, N) called by PID would land, without mapping anything.  SIZE\n"
+	  "  takes K, M, G suffixes; ADDR is hex; FLAGS are mmap flag names\n"
+	  "  without MAP_, lowercase, comma-separated (private, shared, anonymous,\n"
+	  "  fixed, fixed_noreplace, 32bit, stack, growsdown, hugetlb, noreserve,\n"
+	  "  populate; default private,anonymous).  --file maps PATH (read-only)\n"
+	  "  instead of anonymous memory.  --mode topdown or bottomup runs the\n"
+	  "  search of the other layout.  Prints the address (or the errno), the\n"
+	  "  kernel step that decided, and the gap it came from with its\n"
+	  "  neighbours.  Needs the module.\n" },
+	{ "tasks", do_tasks, "[--sort pid|map_count|total_vm]",
 	  "list the processes with an address space",
+	  "  Sorted by pid (default), or biggest first by map_count or total_vm.\n"
 	  "  Without CAP_SYS_PTRACE only vmalens's own process is listed.\n" },
+	{ "diff", do_diff, "FILE1 FILE2",
+	  "compare two saved --json snapshots of one process",
+	  "  FILE1 and FILE2 hold the output of 'vmas --json' or 'show --json'\n"
+	  "  (- reads stdin).  Prints the VMAs added, removed, grown, shrunk,\n"
+	  "  moved and changed (perms, offset).\n" },
 	{ "aslr", do_aslr, "[--samples N] [--compat | --exec PROGRAM [-- ARGS]]",
 	  "measure the address-space randomisation of fresh processes",
 	  "  Starts N fresh processes (default 100: a tiny static PIE sampler, its\n"
@@ -75,6 +114,7 @@ void print_usage(FILE *f)
 		"    -p, --pretty    indented JSON output (implies --json)\n"
 		"    -h, --help      this help, or with COMMAND the help of COMMAND\n"
 		"    -V, --version   same as '%s version'\n"
+		"    --color[=WHEN]  colour: never, always, auto (default: on a terminal)\n"
 		"\nPID defaults to the vmalens process itself (like /proc/self).\n"
 		"See %s(1).\n", bin_name, bin_name);
 }

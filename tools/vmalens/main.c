@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lens.h"
 #include "main.h"
 
 int main(int argc, char **argv)
@@ -22,6 +23,17 @@ int main(int argc, char **argv)
 		{ "samples",	required_argument, NULL, 's' },
 		{ "exec",	required_argument, NULL, 'e' },
 		{ "compat",	no_argument, NULL, 'c' },
+		/* show, vmas, probe, query, tasks: lens.h; the others reject them */
+		{ "len",	required_argument, NULL, LENS_OPT(LOPT_LEN) },
+		{ "hint",	required_argument, NULL, LENS_OPT(LOPT_HINT) },
+		{ "flags",	required_argument, NULL, LENS_OPT(LOPT_FLAGS) },
+		{ "pgoff",	required_argument, NULL, LENS_OPT(LOPT_PGOFF) },
+		{ "file",	required_argument, NULL, LENS_OPT(LOPT_FILE) },
+		{ "mode",	required_argument, NULL, LENS_OPT(LOPT_MODE) },
+		{ "sort",	required_argument, NULL, LENS_OPT(LOPT_SORT) },
+		{ "full",	no_argument, NULL, LENS_OPT(LOPT_FULL) },
+		{ "no-gaps",	no_argument, NULL, LENS_OPT(LOPT_NO_GAPS) },
+		{ "color",	optional_argument, NULL, LENS_OPT_COLOR },
 		{ 0 }
 	};
 	char *version_argv[] = { "version", NULL };
@@ -59,6 +71,22 @@ int main(int argc, char **argv)
 		case 'c':
 			aslr_compat = true;
 			break;
+		case LENS_OPT(LOPT_LEN):
+		case LENS_OPT(LOPT_HINT):
+		case LENS_OPT(LOPT_FLAGS):
+		case LENS_OPT(LOPT_PGOFF):
+		case LENS_OPT(LOPT_FILE):
+		case LENS_OPT(LOPT_MODE):
+		case LENS_OPT(LOPT_SORT):
+		case LENS_OPT(LOPT_FULL):
+		case LENS_OPT(LOPT_NO_GAPS):
+			if (lens_set_opt(opt & 0xffff, optarg))
+				return EXIT_USAGE;
+			break;
+		case LENS_OPT_COLOR:
+			if (set_color_mode(optarg))
+				return EXIT_USAGE;
+			break;
 		default:
 			if (optopt)
 				return usage_err(NULL, "unknown option '-%c'", optopt);
@@ -90,6 +118,8 @@ int main(int argc, char **argv)
 		} else {
 			ret = usage_err(NULL, "unknown command '%s'", argv[0]);
 		}
+	} else if ((ret = lens_check_cmd(argc ? argv[0] : NULL))) {
+		/* an option of show, vmas, probe or tasks given to another command */
 	} else if (version && argc == 0) {
 		ret = cmd_select(main_cmds, 1, version_argv);
 	} else {

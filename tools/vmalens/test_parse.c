@@ -8,6 +8,7 @@
  *
  * Exits 1 if any check fails.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "aslr.h"
+#include "json_reader.h"
+#include "lens.h"
 #include "main.h"
 #include "parse.h"
 
@@ -277,7 +280,7 @@ static void test_printers(void)
 			maps_line("00401000-00402000 rw-p 00000000 00:00 0 ",
 				  "", "kind=heap flags=0x100073"));
 	len += snprintf(vmas + len, sizeof(vmas) - len,
-			"-- gap 0x00402000-0x7ffc00000000 140720304979968 guard=1048576\n");
+			"-- gap 0x00402000-0x7ffc00000000 140720304283648 guard=1048576\n");
 	snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
 		 maps_line("7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 ",
 			   "[stack]", "kind=stack flags=0x100173"));
@@ -293,7 +296,7 @@ static void test_printers(void)
 	CHECK(strstr(out, "\"start\":\"0x7ffc00000000\",\"end\":\"0x7ffc00021000\",\"size\":135168,"
 		      "\"perms\":\"rw-p\",\"offset\":\"0x0\",\"dev\":\"00:00\",\"inode\":0,"
 		      "\"path\":\"[stack]\"") != NULL, "vma 3: %s", out);
-	CHECK(strstr(out, "\"gap_before\":140720304979968,\"guard_before\":1048576}]") != NULL,
+	CHECK(strstr(out, "\"gap_before\":140720304283648,\"guard_before\":1048576}]") != NULL,
 	      "vma 3 gap: %s", out);
 	CHECK(!strstr(out, "\"gap\""), "no gap objects: %s", out);
 
@@ -424,6 +427,159 @@ static void test_aslr_theory(void)
 	CHECK_STR(t.r[REG_HEAP].source, "arch_randomize_brk");
 	CHECK(t.r[REG_VDSO].bits == 28, "vdso after an unknown region");
 	CHECK(aslr_parse_theory(broken, &t) == -1, "missing regions");
+}
+
+static void test_args(void)
+{
+	const char *bad = NULL;
+	uint64_t v;
+	uint32_t f;
+
+	CHECK(!parse_size("4096", &v) && v == 4096, "plain");
+	CHECK(!parse_size("64K", &v) && v == 65536, "K");
+	CHECK(!parse_size("1G", &v) && v == 1ULL << 30, "G");
+	CHECK(!parse_size("2MiB", &v) && v == 2ULL << 20, "MiB");
+	CHECK(parse_size("1X", &v) && parse_size("", &v) && parse_size("-1", &v), "bad sizes");
+	CHECK(!parse_addr("0x7f0000000000", &v) && v == 0x7f0000000000, "addr");
+	CHECK(!parse_addr("dead", &v) && v == 0xdead, "addr without 0x");
+	CHECK(parse_addr("0xzz", &v), "bad addr");
+	CHECK(!parse_mmap_flags("private,anonymous", &f, &bad) && f == 0x22, "flags 0x%x", f);
+	CHECK(!parse_mmap_flags("shared,fixed_noreplace,populate", &f, &bad) &&
+	      f == (0x01 | 0x100000 | 0x8000), "flags 0x%x", f);
+	CHECK(parse_mmap_flags("private,bogus", &f, &bad) && !strcmp(bad, "bogus"), "bad flag");
+	CHECK_STR(errno_name(ENOMEM), "ENOMEM");
+}
+
+static void test_json_reader(void)
+{
+	struct jval *v = jparse(" {\"a\": [1, -2.5e3, true, false, null], \"b\": \"x\\u00ff\\n\\ud83d\\ude00\"} ");
+	const struct jval *a;
+
+	CHECK(v && v->type == J_OBJECT && v->nr == 2, "object");
+	a = jget(v, "a");
+	CHECK(a && a->type == J_ARRAY && a->nr == 5 && a->items[0]->u == 1 &&
+	      a->items[1]->num == -2500 && a->items[2]->b && a->items[4]->type == J_NULL, "array");
+	CHECK(jget_str(v, "b") && !strcmp(jget_str(v, "b"), "x\xc3\xbf\n\xf0\x9f\x98\x80"), "string");
+	jfree(v);
+	CHECK(!jparse("{\"a\":1,}"), "trailing comma");
+	CHECK(!jparse("[1] 2"), "two values");
+	CHECK(!jparse("\"a\tb\""), "raw TAB");
+	CHECK(!jparse("[01]"), "leading zero");
+	CHECK(!jparse("{\"a\" 1}"), "no colon");
+}
+
+static char *capture_diff(const char *a, const char *b, bool json, int *ret)
+{
+	static char out[8192];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	FILE *saved = stdout;
+
+	memset(out, 0, sizeof(out));
+	stdout = f;
+	json_output = json;
+	json_wtr = json ? jsonw_new(f) : NULL;
+	*ret = diff_texts(a, b);
+	if (json_wtr)
+		jsonw_destroy(&json_wtr);
+	json_output = false;
+	fclose(f);
+	stdout = saved;
+	return out;
+}
+
+#define SNAP_VMA(s, e, p, path, kind) \
+	"{\"start\":\"" s "\",\"end\":\"" e "\",\"perms\":\"" p "\",\"offset\":\"0x0\"," \
+	"\"path\":\"" path "\",\"kind\":\"" kind "\"}"
+
+static void test_diff(void)
+{
+	const char *a = "[" SNAP_VMA("0x1000", "0x2000", "r-xp", "/bin/x", "file") ","
+			SNAP_VMA("0x5000", "0x6000", "rw-p", "[heap]", "heap") ","
+			SNAP_VMA("0x9000", "0xa000", "rw-p", "", "anon") ","
+			SNAP_VMA("0x20000", "0x21000", "r--p", "/lib/y", "file") ","
+			SNAP_VMA("0x40000", "0x41000", "rw-p", "[stack]", "stack") "]";
+	const char *b = "{\"pid\":1,\"vmas\":["
+			SNAP_VMA("0x1000", "0x2000", "r-xp", "/bin/x", "file") ","
+			SNAP_VMA("0x5000", "0x8000", "rw-p", "[heap]", "heap") ","
+			SNAP_VMA("0xb000", "0xc000", "rw-p", "", "anon") ","
+			SNAP_VMA("0x30000", "0x31000", "r--p", "/lib/y", "file") ","
+			SNAP_VMA("0x3f000", "0x41000", "rw-p", "[stack]", "stack") "]}";
+	char *out;
+	int ret;
+
+	out = capture_diff(a, b, true, &ret);
+	CHECK(ret == 0, "diff %d", ret);
+	CHECK(valid_json(out), "invalid JSON: %s", out);
+	CHECK(strstr(out, "\"grown\":[{\"old\":{\"start\":\"0x5000\",\"end\":\"0x6000\"") != NULL,
+	      "heap grown: %s", out);
+	CHECK(strstr(out, "{\"old\":{\"start\":\"0x40000\"") && strstr(out, "\"unchanged\":1}"),
+	      "stack grown down, /bin/x unchanged: %s", out);
+	CHECK(strstr(out, "\"moved\":[{\"old\":{\"start\":\"0x20000\"") != NULL, "moved: %s", out);
+	CHECK(strstr(out, "\"added\":[{\"new\":{\"start\":\"0xb000\"") != NULL, "added: %s", out);
+	CHECK(strstr(out, "\"removed\":[{\"old\":{\"start\":\"0x9000\"") != NULL, "removed: %s", out);
+	out = capture_diff(a, a, false, &ret);
+	CHECK(ret == 0 && strstr(out, "0 added, 0 removed, 0 grown, 0 shrunk, 0 moved, 0 changed, 5 unchanged"),
+	      "same: %s", out);
+	out = capture_diff(a, "[1,", true, &ret);
+	CHECK(ret == EXIT_ERR && strstr(out, "FILE2 is not valid JSON"), "bad JSON: %s", out);
+}
+
+/* The map: bands in address order, no row wider than 100 columns. */
+static void test_map(void)
+{
+	char maps[] =
+		"00400000-00401000 r--p 00000000 08:01 12                                 /bin/prog\n"
+		"00401000-00402000 r-xp 00001000 08:01 12                                 /bin/prog\n"
+		"00600000-00621000 rw-p 00000000 00:00 0                                  [heap]\n"
+		"7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n"
+		"7f0000001000-7f0000002000 r--p 00000000 00:00 0 \n"
+		"7f0000010000-7f0000020000 r-xp 00000000 08:01 99                         /a/very/long/directory/name/that/goes/on/libsomething.so.1\n"
+		"7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                          [stack]\n";
+	struct map_mark marks[] = { { 0x7f0000030000, "mmap_base" }, { 0x621000, "brk" } };
+	struct vma_list l = { 0 };
+	struct map_req r = { 0 };
+	char *out = NULL, *line, *save = NULL;
+	uint64_t last = ~0ULL, a;
+	size_t len;
+	FILE *f;
+	int rows = 0;
+
+	CHECK(!parse_proc_maps(maps, &l) && l.nr == 7, "proc maps %zu", l.nr);
+	CHECK(l.v[2].kind == VMALENS_KIND_HEAP && l.v[6].kind == VMALENS_KIND_STACK &&
+	      l.v[3].kind == VMALENS_KIND_ANON && l.v[0].kind == VMALENS_KIND_FILE, "kinds");
+	CHECK_STR(l.v[5].name, "/a/very/long/directory/name/that/goes/on/libsomething.so.1");
+	l.guard = 1 << 20;
+	r.vmas = &l;
+	r.last = l.nr;
+	r.top = 0x7ffffffff000;
+	r.top_label = "task_size";
+	r.marks = marks;
+	r.nr_marks = 2;
+	r.new_start = 0x7f0000020000;
+	r.new_end = 0x7f0000021000;
+	r.new_label = "next mmap";
+	f = open_memstream(&out, &len);
+	map_draw(f, &r);
+	fclose(f);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		rows++;
+		CHECK(strlen(line) <= 100, "row too wide (%zu): %s", strlen(line), line);
+		if (sscanf(line, "  0x%" SCNx64 " +", &a) == 1) {
+			CHECK(a < last, "boundary 0x%" PRIx64 " not below 0x%" PRIx64, a, last);
+			last = a;
+		}
+	}
+	CHECK(last == 0, "the map ends at 0");
+	free(out);
+	f = open_memstream(&out, &len);
+	map_draw(f, &r);
+	fclose(f);
+	CHECK(strstr(out, "<- mmap_base") && strstr(out, "<- brk") && strstr(out, "task_size") &&
+	      strstr(out, "next mmap") && strstr(out, "/bin/prog (2 VMAs)") &&
+	      strstr(out, "gap 1.0 MiB (stack guard 1.0 MiB)") == NULL &&
+	      strstr(out, "(stack guard 1.0 MiB)") && strstr(out, "...") , "map:\n%s", out);
+	free(out);
+	vma_list_free(&l);
 }
 
 static char *slurp(const char *path)
@@ -574,6 +730,10 @@ int main(int argc, char **argv)
 	test_printers();
 	test_aslr_stats();
 	test_aslr_theory();
+	test_args();
+	test_json_reader();
+	test_diff();
+	test_map();
 	test_drift(argv[1]);
 	if (argc > 2)
 		test_binary(argv[2]);

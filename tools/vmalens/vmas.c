@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmalens vmas [PID]: the VMA and gap lines of debugfs vmalens/vmas.
+ * vmalens vmas [PID]: the VMA table, with a row for each gap.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lens.h"
 #include "main.h"
 #include "parse.h"
 
@@ -60,113 +61,108 @@ static int vmas_parse(char *buf, struct vma_table *t)
 	return 0;
 }
 
-static bool path_deleted(const char *path)
+/* The debugfs text as a VMA list: the same printers serve every source. */
+static int vmas_to_list(const struct vma_table *t, struct vma_list *l)
 {
-	size_t len = strlen(path), n = strlen(" (deleted)");
-
-	return len > n && !strcmp(path + len - n, " (deleted)");
-}
-
-static void vmas_print_plain(const struct vma_table *t)
-{
-	char size[32], guard[32], flags[24];
 	size_t i;
 
-	printf("%-33s %-4s %-8s %-5s %-10s %-7s %-11s %s\n", "ADDRESS", "PERM",
-	       "OFFSET", "DEV", "INODE", "KIND", "FLAGS", "PATH");
+	l->source = SRC_DEBUGFS;
 	for (i = 0; i < t->nr; i++) {
-		const struct vma_row *r = &t->row[i];
+		const struct vma_line *r = &t->row[i].vma;
+		struct lvma *v;
+		int kind;
 
-		if (r->is_gap) {
-			printf("%016" PRIx64 "-%016" PRIx64 " -- gap %s",
-			       r->gap.start, r->gap.end,
-			       human_size(r->gap.bytes, size, sizeof(size)));
-			if (r->gap.has_guard)
-				printf(", guard %s",
-				       human_size(r->gap.guard, guard, sizeof(guard)));
-			putchar('\n');
+		if (t->row[i].is_gap) {
+			if (t->row[i].gap.guard > l->guard)
+				l->guard = t->row[i].gap.guard;
 			continue;
 		}
-		snprintf(flags, sizeof(flags), "0x%" PRIx64, r->vma.flags);
-		printf("%016" PRIx64 "-%016" PRIx64 " %-4s %08" PRIx64
-		       " %02x:%02x %-10" PRIu64 " %-7s %-11s%s%s\n",
-		       r->vma.start, r->vma.end, r->vma.perms, r->vma.offset,
-		       r->vma.dev_major, r->vma.dev_minor, r->vma.inode,
-		       r->vma.kind, flags, *r->vma.path ? " " : "", r->vma.path);
+		v = vma_list_add(l, r->path);
+		if (!v)
+			return -1;
+		v->start = r->start;
+		v->end = r->end;
+		v->offset = r->offset;
+		v->inode = r->inode;
+		v->dev_major = r->dev_major;
+		v->dev_minor = r->dev_minor;
+		v->vm_flags = r->flags;
+		v->has_flags = r->has_flags;
+		kind = vma_kind_from_name(r->kind);
+		v->kind = kind < 0 ? VMALENS_KIND_SPECIAL : kind;
+		v->prot = (r->perms[0] == 'r' ? VMALENS_VMA_READ : 0) |
+			  (r->perms[1] == 'w' ? VMALENS_VMA_WRITE : 0) |
+			  (r->perms[2] == 'x' ? VMALENS_VMA_EXEC : 0) |
+			  (r->perms[3] == 's' ? VMALENS_VMA_SHARED : 0);
 	}
+	return 0;
 }
 
 /*
- * An array of VMA objects only; the gap line in front of a VMA becomes its
- * "gap_before" (and "guard_before").  A gap after the last VMA, which the
- * module does not print today, would be dropped.
+ * An array of VMA objects only; the gap in front of a VMA becomes its
+ * "gap_before" (and "guard_before").
  */
-static void vmas_print_json(const struct vma_table *t)
+static void vmas_print_json(const struct vma_list *l)
 {
-	const struct gap_line *gap = NULL;
-	char dev[16];
+	uint64_t prev_end = 0;
 	size_t i;
 
 	jsonw_start_array(json_wtr);
-	for (i = 0; i < t->nr; i++) {
-		const struct vma_line *v = &t->row[i].vma;
-
-		if (t->row[i].is_gap) {
-			gap = &t->row[i].gap;
-			continue;
-		}
-		snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
-		jsonw_start_object(json_wtr);
-		jsonw_hex_field(json_wtr, "start", v->start);
-		jsonw_hex_field(json_wtr, "end", v->end);
-		jsonw_uint_field(json_wtr, "size", v->end - v->start);
-		jsonw_string_field(json_wtr, "perms", v->perms);
-		jsonw_hex_field(json_wtr, "offset", v->offset);
-		jsonw_string_field(json_wtr, "dev", dev);
-		jsonw_uint_field(json_wtr, "inode", v->inode);
-		jsonw_string_field(json_wtr, "path", v->path);
-		jsonw_bool_field(json_wtr, "deleted", v->inode && path_deleted(v->path));
-		jsonw_string_field(json_wtr, "kind", v->kind);
-		jsonw_hex_field(json_wtr, "flags", v->flags);
-		jsonw_uint_field(json_wtr, "gap_before", gap ? gap->bytes : 0);
-		jsonw_uint_field(json_wtr, "guard_before", gap ? gap->guard : 0);
-		jsonw_end_object(json_wtr);
-		gap = NULL;
+	for (i = 0; i < l->nr; i++) {
+		vma_json(l, i, l->v[i].start - prev_end);
+		prev_end = l->v[i].end;
 	}
 	jsonw_end_array(json_wtr);
+}
+
+static void vmas_list_show(const struct vma_list *l)
+{
+	if (json_output)
+		vmas_print_json(l);
+	else
+		vmas_print(l, !lopt.no_gaps);
 }
 
 /* Parse a whole report, then print it: nothing is printed on error. */
 int vmas_show(char *buf)
 {
 	struct vma_table t = { 0 };
+	struct vma_list l = { 0 };
 	int ret = EXIT_ERR;
 
 	if (vmas_parse(buf, &t))
 		goto out;
-	if (json_output)
-		vmas_print_json(&t);
-	else
-		vmas_print_plain(&t);
+	if (vmas_to_list(&t, &l)) {
+		p_err("out of memory");
+		goto out;
+	}
+	vmas_list_show(&l);
 	ret = EXIT_OK;
 out:
+	vma_list_free(&l);
 	free(t.row);
 	return ret;
 }
 
+/*
+ * With /dev/vmalens: the bulk ioctl.  Without it: the kernel's own
+ * interfaces, PROCMAP_QUERY or /proc/PID/maps (read_vmas() says which).
+ */
 int do_vmas(int argc, char **argv)
 {
-	char *buf;
+	struct vma_list l;
 	pid_t pid;
 	int ret;
 
+	ret = lens_check_opts("vmas", LOPT_NO_GAPS);
+	if (ret)
+		return ret;
 	ret = parse_pid_args("vmas", argc, argv, &pid);
 	if (ret)
 		return ret;
-	buf = read_report("vmas", pid);
-	if (!buf)
+	if (read_vmas(pid, &l))
 		return EXIT_ERR;
-	ret = vmas_show(buf);
-	free(buf);
-	return ret;
+	vmas_list_show(&l);
+	vma_list_free(&l);
+	return EXIT_OK;
 }

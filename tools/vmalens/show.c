@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmalens show [PID]: the layout summary, then the address-space map with
+ * mmap_base, brk and the next mmap marked.  Needs the module: the layout
+ * and the dry-run are facts only it can give.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lens.h"
+#include "main.h"
+
+#define ADDR_NO_RANDOMIZE	0x0040000	/* include/uapi/linux/personality.h */
+
+void dryrun_json(const struct vmalens_unmapped_area *ua);
+void dryrun_line(FILE *f, const struct vmalens_unmapped_area *ua);
+int dryrun_request(pid_t pid, uint64_t len, struct vmalens_unmapped_area *ua, int *file_fd);
+
+struct aslr_state {
+	int rvs;		/* kernel.randomize_va_space, -1 unknown */
+	int no_randomize;	/* ADDR_NO_RANDOMIZE in the personality, -1 unknown */
+};
+
+static long read_long(const char *path, int base)
+{
+	char buf[64];
+	FILE *f = fopen(path, "re");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, base);
+	fclose(f);
+	return v;
+}
+
+static void aslr_read(pid_t pid, struct aslr_state *a)
+{
+	char path[64];
+	long pers;
+
+	a->rvs = read_long("/proc/sys/kernel/randomize_va_space", 10);
+	snprintf(path, sizeof(path), "/proc/%d/personality", pid);
+	pers = read_long(path, 16);
+	a->no_randomize = pers < 0 ? -1 : !!(pers & ADDR_NO_RANDOMIZE);
+}
+
+/* Bits of virtual address: task_size 0x7ffffffff000 -> 47. */
+static int va_bits(uint64_t task_size)
+{
+	int bits = 0;
+
+	while (bits < 64 && (1ULL << bits) < task_size)
+		bits++;
+	return bits;
+}
+
+static void layout_json(const struct vmalens_mm_layout *l)
+{
+	jsonw_name(json_wtr, "layout");
+	jsonw_start_object(json_wtr);
+	jsonw_string_field(json_wtr, "layout",
+			   l->layout == VMALENS_MODE_BOTTOMUP ? "legacy" : "topdown");
+	jsonw_uint_field(json_wtr, "compat", l->compat);
+	jsonw_hex_field(json_wtr, "mmap_base", l->mmap_base);
+	jsonw_hex_field(json_wtr, "mmap_legacy_base", l->mmap_legacy_base);
+	jsonw_hex_field(json_wtr, "mmap_compat_base", l->mmap_compat_base);
+	jsonw_hex_field(json_wtr, "mmap_compat_legacy_base", l->mmap_compat_legacy_base);
+	jsonw_hex_field(json_wtr, "task_size", l->task_size);
+	jsonw_uint_field(json_wtr, "va_bits", va_bits(l->task_size));
+	jsonw_hex_field(json_wtr, "start_code", l->start_code);
+	jsonw_hex_field(json_wtr, "end_code", l->end_code);
+	jsonw_hex_field(json_wtr, "start_data", l->start_data);
+	jsonw_hex_field(json_wtr, "end_data", l->end_data);
+	jsonw_hex_field(json_wtr, "start_brk", l->start_brk);
+	jsonw_hex_field(json_wtr, "brk", l->brk);
+	jsonw_hex_field(json_wtr, "start_stack", l->start_stack);
+	jsonw_hex_field(json_wtr, "arg_start", l->arg_start);
+	jsonw_hex_field(json_wtr, "arg_end", l->arg_end);
+	jsonw_hex_field(json_wtr, "env_start", l->env_start);
+	jsonw_hex_field(json_wtr, "env_end", l->env_end);
+	jsonw_hex_field(json_wtr, "vdso", l->vdso);
+	jsonw_uint_field(json_wtr, "map_count", l->map_count);
+	jsonw_uint_field(json_wtr, "total_vm", l->total_vm);
+	jsonw_uint_field(json_wtr, "page_size", l->page_size);
+	jsonw_uint_field(json_wtr, "stack_guard_gap", l->stack_guard_gap);
+	jsonw_uint_field(json_wtr, "mmap_min_addr", l->mmap_min_addr);
+	jsonw_int_field(json_wtr, "mmap_rnd_bits", l->mmap_rnd_bits);
+	jsonw_int_field(json_wtr, "mmap_rnd_compat_bits", l->mmap_rnd_compat_bits);
+	jsonw_end_object(json_wtr);
+}
+
+static void show_json(const struct vmalens_mm_layout *lay, const struct aslr_state *a,
+		      const struct vmalens_unmapped_area *ua, bool have_ua,
+		      const struct vma_list *l)
+{
+	uint64_t prev_end = 0;
+	size_t i;
+
+	jsonw_start_object(json_wtr);
+	jsonw_uint_field(json_wtr, "pid", lay->pid);
+	jsonw_string_field(json_wtr, "comm", lay->comm);
+	layout_json(lay);
+	jsonw_name(json_wtr, "aslr");
+	jsonw_start_object(json_wtr);
+	jsonw_int_field(json_wtr, "randomize_va_space", a->rvs);
+	jsonw_name(json_wtr, "addr_no_randomize");
+	if (a->no_randomize < 0)
+		jsonw_null(json_wtr);
+	else
+		jsonw_bool(json_wtr, a->no_randomize);
+	jsonw_int_field(json_wtr, "mmap_rnd_bits", lay->mmap_rnd_bits);
+	jsonw_int_field(json_wtr, "mmap_rnd_compat_bits", lay->mmap_rnd_compat_bits);
+	jsonw_end_object(json_wtr);
+	jsonw_name(json_wtr, "next_mmap");
+	if (have_ua)
+		dryrun_json(ua);
+	else
+		jsonw_null(json_wtr);
+	jsonw_name(json_wtr, "vmas");
+	jsonw_start_array(json_wtr);
+	for (i = 0; i < l->nr; i++) {
+		vma_json(l, i, l->v[i].start - prev_end);
+		prev_end = l->v[i].end;
+	}
+	jsonw_end_array(json_wtr);
+	jsonw_end_object(json_wtr);
+}
+
+static const char *aslr_text(const struct vmalens_mm_layout *lay, const struct aslr_state *a,
+			     char *buf, size_t len)
+{
+	int n;
+
+	if (a->rvs == 0)
+		n = snprintf(buf, len, "off (randomize_va_space 0)");
+	else if (a->no_randomize == 1)
+		n = snprintf(buf, len, "off for this process (personality ADDR_NO_RANDOMIZE)");
+	else if (a->rvs > 0)
+		n = snprintf(buf, len, "on (randomize_va_space %d%s)", a->rvs,
+			     a->rvs == 1 ? ": no brk randomisation" : "");
+	else
+		n = snprintf(buf, len, "unknown (no /proc/sys/kernel/randomize_va_space)");
+	if (lay->mmap_rnd_bits >= 0 && a->rvs != 0 && a->no_randomize != 1)
+		snprintf(buf + n, len - n, ", mmap_base %d bits%s", lay->compat ?
+			 lay->mmap_rnd_compat_bits : lay->mmap_rnd_bits,
+			 lay->compat ? " (compat)" : "");
+	return buf;
+}
+
+static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_state *a,
+			 const struct vmalens_unmapped_area *ua, bool have_ua)
+{
+	char s1[32], s2[32], s3[32], buf[160];
+	bool legacy = lay->layout == VMALENS_MODE_BOTTOMUP;
+
+	printf("%spid %u (%s)%s: %s layout, mmap grows %s from mmap_base%s\n", col(C_BOLD),
+	       lay->pid, lay->comm, col_end(), legacy ? "legacy (bottom-up)" : "top-down",
+	       legacy ? "up" : "down", lay->compat ? ", 32-bit task" : "");
+	printf("  task_size    0x%-14llx" " %d-bit VA, page size %s, mmap_min_addr %s\n",
+	       lay->task_size, va_bits(lay->task_size),
+	       human_size(lay->page_size, s1, sizeof(s1)),
+	       human_size(lay->mmap_min_addr, s2, sizeof(s2)));
+	printf("  mmap_base    0x%-14llx", lay->mmap_base);
+	if (lay->mmap_legacy_base && lay->mmap_legacy_base != lay->mmap_base)
+		printf(" legacy base 0x%llx", lay->mmap_legacy_base);
+	putchar('\n');
+	printf("  brk          0x%llx" "-0x%llx" " (heap %s)\n", lay->start_brk,
+	       lay->brk, human_size(lay->brk - lay->start_brk, s1, sizeof(s1)));
+	printf("  code, data   0x%llx" "-0x%llx" ", 0x%llx" "-0x%llx" "\n",
+	       lay->start_code, lay->end_code, lay->start_data, lay->end_data);
+	printf("  stack        start_stack 0x%llx" ", guard gap %s\n", lay->start_stack,
+	       human_size(lay->stack_guard_gap, s1, sizeof(s1)));
+	printf("  ASLR         %s\n", aslr_text(lay, a, buf, sizeof(buf)));
+	printf("  VMAs         %llu" ", %s mapped\n", lay->map_count,
+	       human_size(lay->total_vm * lay->page_size, s3, sizeof(s3)));
+	if (have_ua) {
+		printf("  next mmap    ");
+		dryrun_line(stdout, ua);
+	}
+	putchar('\n');
+}
+
+static void show_map(const struct vmalens_mm_layout *lay,
+		     const struct vmalens_unmapped_area *ua, bool have_ua,
+		     const struct vma_list *l)
+{
+	struct map_mark marks[8];
+	struct map_req r = { 0 };
+	size_t nm = 0, first = 0, last = l->nr;
+	uint64_t top = lay->task_size;
+	char next[32];
+
+	/* [vsyscall] sits above task_size, outside the mm: leave it out */
+	while (last > 0 && l->v[last - 1].start >= lay->task_size)
+		last--;
+	marks[nm++] = (struct map_mark){ lay->mmap_base, "mmap_base" };
+	if (lay->mmap_legacy_base && lay->mmap_legacy_base != lay->mmap_base)
+		marks[nm++] = (struct map_mark){ lay->mmap_legacy_base, "mmap_legacy_base" };
+	if (lay->start_brk != lay->brk)
+		marks[nm++] = (struct map_mark){ lay->start_brk, "start_brk" };
+	marks[nm++] = (struct map_mark){ lay->brk, lay->start_brk == lay->brk ?
+					 "brk (empty heap)" : "brk" };
+	if (lay->mmap_min_addr)
+		marks[nm++] = (struct map_mark){ lay->mmap_min_addr, "mmap_min_addr" };
+	if (have_ua && !ua->error && !(ua->result_flags & VMALENS_UA_REPLACES)) {
+		human_size(ua->len, next, sizeof(next));
+		r.new_start = ua->addr;
+		r.new_end = ua->addr + ((ua->len + lay->page_size - 1) & ~(lay->page_size - 1));
+		r.new_label = "next mmap (dry-run)";
+	}
+	r.vmas = l;
+	r.first = first;
+	r.last = last;
+	r.top = top;
+	r.bottom = 0;
+	r.top_label = "task_size";
+	r.marks = marks;
+	r.nr_marks = nm;
+	r.full = lopt.full;
+	map_draw(stdout, &r);
+}
+
+int do_show(int argc, char **argv)
+{
+	struct vmalens_unmapped_area ua;
+	struct vmalens_mm_layout lay;
+	struct vma_list l = { 0 };
+	struct aslr_state a;
+	int fd, file_fd = -1, ret;
+	bool have_ua = false;
+	pid_t pid;
+
+	ret = lens_check_opts("show", LOPT_FULL | LOPT_LEN | LOPT_FLAGS | LOPT_HINT |
+				      LOPT_MODE | LOPT_FILE | LOPT_PGOFF);
+	if (ret)
+		return ret;
+	ret = parse_pid_args("show", argc, argv, &pid);
+	if (ret)
+		return ret;
+	fd = dev_open_or_explain();
+	if (fd < 0)
+		return EXIT_ERR;
+	ret = EXIT_ERR;
+	if (dev_layout(fd, pid, &lay) || dev_vmas(fd, pid, &l))
+		goto out;
+	l.guard = lay.stack_guard_gap;
+	aslr_read(pid, &a);
+	ret = dryrun_request(pid, lopt.have_len ? lopt.len : lay.page_size, &ua, &file_fd);
+	if (ret)
+		goto out;
+	ret = EXIT_ERR;
+	if (dev_dryrun(fd, &ua))
+		goto out;
+	have_ua = true;
+	if (json_output) {
+		show_json(&lay, &a, &ua, have_ua, &l);
+	} else {
+		show_summary(&lay, &a, &ua, have_ua);
+		show_map(&lay, &ua, have_ua, &l);
+	}
+	ret = EXIT_OK;
+out:
+	if (file_fd >= 0)
+		close(file_fd);
+	close(fd);
+	vma_list_free(&l);
+	return ret;
+}
