@@ -206,6 +206,16 @@ static inline void vmalens_clamp_search_low(unsigned long *low,
 #endif
 }
 
+/* 6.17: a file may offer ->mmap_prepare instead of ->mmap */
+#ifdef VMALENS_HAVE_CAN_MMAP_FILE
+#define vmalens_can_mmap_file(file)	can_mmap_file(file)
+#else
+static inline bool vmalens_can_mmap_file(struct file *file)
+{
+	return file->f_op->mmap;
+}
+#endif
+
 /* 7.x: kthread_create_worker() no longer wakes the worker it creates */
 #ifdef VMALENS_HAVE_KTHREAD_RUN_WORKER
 #define vmalens_create_worker(name)	kthread_run_worker(0, name)

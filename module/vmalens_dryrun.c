@@ -520,6 +520,8 @@ static int check_type(const struct dryrun_request *dr, unsigned long flags)
 	const struct vmalens_unmapped_area *r = &dr->req;
 	struct file *file = dr->file;
 
+	if (file && !vmalens_can_mmap_file(file))
+		return -ENODEV;
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED_VALIDATE:
 		if (!file)
@@ -703,8 +705,6 @@ static int dryrun_open_file(struct dryrun_request *dr)
 	dr->file = fget(r->fd);
 	if (!dr->file)
 		return -EBADF;
-	if (!dr->file->f_op->mmap)
-		return -ENODEV;
 	return 0;
 }
 
