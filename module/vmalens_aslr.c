@@ -113,9 +113,7 @@ static void show_regions(struct seq_file *m, const struct aslr_settings *s)
 		{ "heap", aslr_brk_bits(true), PAGE_SHIFT, 2,
 		  "arch_randomize_brk" },
 		{ "exec", crnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
-		{ "vdso", VMALENS_VDSO_NEAR_STACK ? aslr_stack_page_bits(true) :
-		  crnd, PAGE_SHIFT, 1, VMALENS_VDSO_NEAR_STACK ?
-		  "vdso_addr" : "mmap_base" },
+		{ "vdso", crnd, PAGE_SHIFT, 1, "mmap_base" },
 	};
 	int i;
 

@@ -264,21 +264,22 @@ static inline unsigned long vmalens_stack_rnd_mask(bool compat)
 #endif
 
 /*
- * arch_randomize_brk()'s range.  6.9 gave x86_64 tasks 1 GiB instead of
- * 32 MiB, and Debian's 6.1 has it too (stable backport); the maple tree
- * (6.1) is the nearest probe.  arm64 always had 32 MiB / 1 GiB.
+ * arch_randomize_brk()'s range: 1 GiB for a 64-bit task, 32 MiB for a
+ * compat one.  arm64 always had it; x86_64 tasks got 1 GiB instead of
+ * 32 MiB in 6.9, and stable 5.10.y and 6.1.y have that too (Debian's
+ * 5.10.262 and 6.1.192 measure 18 bits); older 5.10.y kernels give 13.
  */
 static inline unsigned long vmalens_brk_range(bool compat)
 {
-#if defined(CONFIG_X86_64) && !defined(VMALENS_HAVE_MAPLE_TREE)
-	return SZ_32M;
-#else
 	return compat ? SZ_32M : SZ_1G;
-#endif
 }
 
-/* 5.10: x86 put the vdso just above the stack (vdso_addr()) */
-#if defined(CONFIG_X86_64) && !defined(VMALENS_HAVE_MAPLE_TREE)
+/*
+ * Until between 6.1 and 6.12, x86 put a 64-bit task's vdso just above
+ * its stack (vdso_addr()); now, and for ia32 tasks always, it goes in the
+ * mmap area.  MMF_TOPDOWN (6.9) is the nearest probe.
+ */
+#if defined(CONFIG_X86_64) && !defined(VMALENS_HAVE_MMF_TOPDOWN)
 #define VMALENS_VDSO_NEAR_STACK		1
 #else
 #define VMALENS_VDSO_NEAR_STACK		0
