@@ -78,9 +78,24 @@ static bool landmark(uint32_t kind)
  * level 0: one band per VMA; 1: same name; 2: same kind; 3: anything but
  * landmarks.  Only VMAs at most GROUP_GAP_MAX apart are grouped.
  */
-static bool can_group(const struct seg *b, const struct lvma *v, int level)
+/* Does the gap [lo, hi) hold the dry-run mapping or a mark? */
+static bool gap_has_news(const struct map_req *r, uint64_t lo, uint64_t hi)
 {
-	if (level == 0 || v->start - b->end > GROUP_GAP_MAX)
+	size_t m;
+
+	if (r->new_end > r->new_start && r->new_start >= lo && r->new_start < hi)
+		return true;
+	for (m = 0; m < r->nr_marks; m++)
+		if (r->marks[m].addr > lo && r->marks[m].addr < hi)
+			return true;
+	return false;
+}
+
+static bool can_group(const struct map_req *r, const struct seg *b, const struct lvma *v,
+		      int level)
+{
+	if (level == 0 || v->start - b->end > GROUP_GAP_MAX ||
+	    (v->start > b->end && gap_has_news(r, b->end, v->start)))
 		return false;
 	if (landmark(b->kind) || landmark(v->kind))
 		return level >= 1 && b->kind == v->kind && !strcmp(b->name, v->name);
@@ -106,7 +121,7 @@ static void build_bands(const struct map_req *r, int level, struct segs *ss)
 		const struct lvma *v = &l->v[i];
 
 		vma_perms(v, perms);
-		if (b && can_group(b, v, level)) {
+		if (b && can_group(r, b, v, level)) {
 			if (strcmp(b->perms, perms))
 				b->perms[0] = '\0';
 			b->mixed_kind |= b->kind != v->kind;

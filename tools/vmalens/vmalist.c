@@ -371,10 +371,20 @@ static enum color kind_color(uint32_t kind)
 	}
 }
 
-/* Hex digits an address column needs: 12 below 2^48, else 16. */
+/*
+ * Hex digits of the address column: 12 for a 48-bit space, 14 or 16 for
+ * larger ones.  x86's [vsyscall] page (in /proc/PID/maps only) is far
+ * above task_size and does not widen the column.
+ */
 static int addr_digits(const struct vma_list *l)
 {
-	return l->nr && l->v[l->nr - 1].end > (1ULL << 48) ? 16 : 12;
+	size_t i = l->nr;
+
+	while (i > 0 && l->v[i - 1].start >= 0xff00000000000000ULL)
+		i--;
+	if (!i || l->v[i - 1].end <= (1ULL << 48))
+		return 12;
+	return l->v[i - 1].end <= (1ULL << 56) ? 14 : 16;
 }
 
 /*
