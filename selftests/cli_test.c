@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vmalens CLI against real processes: every VMA of /proc/PID/maps in
+ * "vmas"; the bands of "show" in address order, without overlap and in 100
+ * columns, also with 10,000 VMAs; --json parsed by json-c (an independent
+ * parser) and round-tripped through "diff"; and each documented error
+ * message for its cause (module not loaded, no device node, debugfs not
+ * mounted, not root, no CAP_SYS_PTRACE, no such process, no mm).
+ *
+ * The binary is $VMALENS, else ../bin/vmalens next to this test.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+#include "vm_util.h"
+
+#define OUT_FILE	"/tmp/cli_test.out"
+#define ERR_FILE	"/tmp/cli_test.err"
+#define MANY_VMAS	10000
+
+static char vmalens[PATH_MAX];
+
+struct run {
+	int status;		/* exit status, or -1 */
+	char *out, *err;
+	size_t out_len;
+};
+
+typedef int (*run_setup_fn)(void);
+
+static const char *cli_path(void)
+{
+	char exe[PATH_MAX - 32], *slash;
+	ssize_t n;
+
+	if (*vmalens)
+		return vmalens;
+	if (getenv("VMALENS")) {
+		snprintf(vmalens, sizeof(vmalens), "%s", getenv("VMALENS"));
+		return vmalens;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(vmalens, sizeof(vmalens), "%s/../bin/vmalens", exe);
+	return vmalens;
+}
+
+/* Run vmalens ARGS (NULL-terminated) with setup() in the child first. */
+static void run_cli(struct run *r, run_setup_fn setup, ...)
+{
+	char *argv[32];
+	int argc = 0, status;
+	va_list ap;
+	pid_t pid;
+
+	argv[argc++] = (char *)cli_path();
+	va_start(ap, setup);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+	pid = fork();
+	if (pid == 0) {
+		int out = open(OUT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int err = open(ERR_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+			_exit(120);
+		if (setup && setup())
+			_exit(121);
+		execv(argv[0], argv);
+		_exit(122);
+	}
+	r->status = -1;
+	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		r->status = WEXITSTATUS(status);
+	r->out = slurp(OUT_FILE, &r->out_len);
+	r->err = slurp(ERR_FILE, NULL);
+	if (!r->out)
+		r->out = strdup("");
+	if (!r->err)
+		r->err = strdup("");
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *num(pid_t pid)
+{
+	static char buf[4][16];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%d", pid);
+	return buf[i];
+}
+
+/* --- target processes ------------------------------------------------- */
+
+static void *extra;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	extra = mmap(NULL, 3 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/* A few kinds of mapping: file, anon, a hole, a named heap; SIGUSR1 adds one. */
+static void setup_small(char *report, size_t size, void *arg)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+	char *p;
+
+	(void)arg;
+	p = malloc(1000);		/* a brk heap */
+	if (p)
+		p[0] = 1;
+	if (fd >= 0)
+		mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, 16 << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		munmap(p + (4 << 12), 4 << 12);
+	signal(SIGUSR1, on_usr1);
+	snprintf(report, size, "ready=1 heap=%lu", (unsigned long)sbrk(0) - 1);
+}
+
+/* MANY_VMAS VMAs: one mapping, every other page read-only. */
+static void setup_many(char *report, size_t size, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, MANY_VMAS * page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i;
+
+	(void)arg;
+	for (i = 1; p != MAP_FAILED && i < MANY_VMAS; i += 2)
+		mprotect(p + i * page, page, PROT_READ);
+	snprintf(report, size, "ready=%d", p != MAP_FAILED);
+}
+
+/* --- helpers on the output -------------------------------------------- */
+
+static int count_maps(pid_t pid)
+{
+	char path[64];
+	char *maps;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = slurp(path, NULL);
+	/* the x86 [vsyscall] gate VMA is not in the mm's tree */
+	n = maps ? count_lines(maps, "[vsyscall]") : -1;
+	free(maps);
+	return n;
+}
+
+/*
+ * Every line of /proc/PID/maps must be a row of "vmas": the same range,
+ * perms and path.  Returns the number missing, naming the first.
+ */
+static int maps_in_vmas(pid_t pid, const char *vmas, char *why, size_t len)
+{
+	char path[64], *maps, *line, *save = NULL;
+	int missing = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = slurp(path, NULL);
+	if (!maps) {
+		snprintf(why, len, "cannot read %s", path);
+		return -1;
+	}
+	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long s, e;
+		char perms[8], want[96], *name;
+		int n = 0;
+
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &n) < 3 ||
+		    strstr(line, "[vsyscall]"))
+			continue;
+		name = line + n;
+		snprintf(want, sizeof(want), "0x%012lx-0x%012lx", s, e);
+		{
+			const char *row = strstr(vmas, want);
+			const char *eol = row ? strchr(row, '\n') : NULL;
+			char rowbuf[512];
+
+			if (row) {
+				size_t rl = eol ? (size_t)(eol - row) : strlen(row);
+
+				snprintf(rowbuf, sizeof(rowbuf), "%.*s", (int)rl, row);
+			}
+			if (!row || !strstr(rowbuf, perms) || (*name && !strstr(rowbuf, name))) {
+				if (!missing)
+					snprintf(why, len, "missing: %s", line);
+				missing++;
+			}
+		}
+	}
+	free(maps);
+	return missing;
+}
+
+/*
+ * The map's boundary rows ("  0x... +"): strictly decreasing (bands in
+ * address order, none overlapping), ending at 0; every row <= 100 columns.
+ * Returns the number of rows, or -1 with why set.
+ */
+static int check_map(const char *text, unsigned long *nboundaries, char *why, size_t len)
+{
+	const char *line = text, *eol;
+	unsigned long last = ULONG_MAX, a;
+	int rows = 0;
+
+	*nboundaries = 0;
+	for (; *line; line = eol + 1) {
+		eol = strchr(line, '\n');
+		if (!eol)
+			eol = line + strlen(line);
+		rows++;
+		if (eol - line > 100) {
+			snprintf(why, len, "row of %d columns: %.*s", (int)(eol - line),
+				 (int)(eol - line), line);
+			return -1;
+		}
+		if (sscanf(line, "  0x%lx +", &a) == 1 && strstr(line, " +")) {
+			if (a >= last) {
+				snprintf(why, len, "boundary 0x%lx not below 0x%lx", a, last);
+				return -1;
+			}
+			last = a;
+			(*nboundaries)++;
+		}
+		if (!*eol)
+			break;
+	}
+	if (last != 0) {
+		snprintf(why, len, "the map does not end at 0 (last 0x%lx)", last);
+		return -1;
+	}
+	return rows;
+}
+
+static struct json_object *parse_json(const char *text, char *why, size_t len)
+{
+	enum json_tokener_error err;
+	struct json_object *o = json_tokener_parse_verbose(text, &err);
+
+	if (!o)
+		snprintf(why, len, "json-c: %s in: %.200s", json_tokener_error_desc(err), text);
+	return o;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* json-c holds a JSON null as a NULL member: present, but NULL. */
+static bool jhas(struct json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* --- tests ------------------------------------------------------------ */
+
+TEST(vmas_lists_every_vma_of_proc_maps)
+{
+	struct run r = { 0 };
+	struct target t;
+	char why[1024] = "";
+	struct json_object *arr;
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, NULL, "vmas", num(t.pid), "--color=never", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(0, maps_in_vmas(t.pid, r.out, why, sizeof(why))) TH_LOG("%s\n%s", why, r.out);
+	EXPECT_NE(NULL, strstr(r.out, "-- gap ")) TH_LOG("no gap rows:\n%s", r.out);
+	EXPECT_EQ(NULL, strstr(r.out, "\033[")) TH_LOG("colour with --color=never");
+
+	run_cli(&r, NULL, "vmas", num(t.pid), "--no-gaps", NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(NULL, strstr(r.out, "-- gap ")) TH_LOG("--no-gaps:\n%s", r.out);
+	EXPECT_EQ(count_maps(t.pid) + 1, count_lines(r.out, NULL));
+
+	run_cli(&r, NULL, "--json", "vmas", num(t.pid), NULL);
+	EXPECT_EQ(0, r.status);
+	arr = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, arr) TH_LOG("%s", why);
+	ASSERT_TRUE(json_object_is_type(arr, json_type_array));
+	EXPECT_EQ(count_maps(t.pid), (int)json_object_array_length(arr));
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+		static const char *const keys[] = { "start", "end", "size", "perms", "offset",
+			"dev", "inode", "path", "deleted", "kind", "flags", "gap_before",
+			"guard_before" };
+
+		size_t k;
+
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const char *key = keys[k];
+
+			EXPECT_TRUE(jhas(v, key)) TH_LOG("VMA %zu lacks %s", i, key);
+		}
+		EXPECT_TRUE(jget(v, "flags") && json_object_is_type(jget(v, "flags"),
+								    json_type_string))
+			TH_LOG("the module reports flags");
+	}
+	json_object_put(arr);
+	run_free(&r);
+	target_kill(&t);
+}
+
+TEST(show_bands_in_address_order)
+{
+	struct run r = { 0 };
+	struct target t;
+	char why[1024] = "";
+	unsigned long nb;
+	int rows;
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, NULL, "show", num(t.pid), "--color=never", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	rows = check_map(strstr(r.out, "\n\n") ? strstr(r.out, "\n\n") + 2 : r.out, &nb,
+			 why, sizeof(why));
+	EXPECT_LT(0, rows) TH_LOG("%s\n%s", why, r.out);
+	{
+		static const char *const words[] = { "task_size", "<- mmap_base", "<- brk",
+			"next mmap (dry-run)", "layout", "ASLR", "-bit VA" };
+		size_t k;
+
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+			const char *w = words[k];
+
+			EXPECT_NE(NULL, strstr(r.out, w)) TH_LOG("'%s' missing:\n%s", w, r.out);
+		}
+	}
+
+	/* --full: a boundary at each end of each VMA below task_size */
+	run_cli(&r, NULL, "show", num(t.pid), "--full", "--color=never", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	rows = check_map(strstr(r.out, "\n\n") + 2, &nb, why, sizeof(why));
+	EXPECT_LT(0, rows) TH_LOG("%s\n%s", why, r.out);
+	{
+		char path[64], *maps, *line, *save = NULL, want[32];
+
+		snprintf(path, sizeof(path), "/proc/%d/maps", t.pid);
+		maps = slurp(path, NULL);
+		ASSERT_NE(NULL, maps);
+		for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			unsigned long s, e;
+
+			if (sscanf(line, "%lx-%lx", &s, &e) != 2 || strstr(line, "[vsyscall]"))
+				continue;
+			snprintf(want, sizeof(want), "0x%012lx +", s);
+			EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("no boundary at %s", line);
+			snprintf(want, sizeof(want), "0x%012lx +", e);
+			EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("no boundary at %s", line);
+		}
+		free(maps);
+	}
+	run_free(&r);
+	target_kill(&t);
+}
+
+TEST(show_10000_vmas_stays_readable)
+{
+	struct run r = { 0 };
+	struct target t;
+	char why[1024] = "";
+	unsigned long nb;
+	int rows;
+
+	ASSERT_EQ(0, target_fork(&t, setup_many, NULL));
+	ASSERT_LE(MANY_VMAS, count_maps(t.pid));
+	run_cli(&r, NULL, "show", num(t.pid), "--color=never", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	rows = check_map(strstr(r.out, "\n\n") + 2, &nb, why, sizeof(why));
+	EXPECT_LT(0, rows) TH_LOG("%s", why);
+	EXPECT_GT(120, rows) TH_LOG("%d rows for %d VMAs:\n%s", rows, count_maps(t.pid), r.out);
+	EXPECT_NE(NULL, strstr(r.out, " VMAs)")) TH_LOG("no grouped band:\n%s", r.out);
+
+	run_cli(&r, NULL, "show", num(t.pid), "--full", "--color=never", NULL);
+	ASSERT_EQ(0, r.status);
+	rows = check_map(strstr(r.out, "\n\n") + 2, &nb, why, sizeof(why));
+	EXPECT_LT(0, rows) TH_LOG("%s", why);
+	EXPECT_LE((unsigned long)MANY_VMAS, nb);
+	run_free(&r);
+	target_kill(&t);
+}
+
+TEST(json_parses_and_round_trips_through_diff)
+{
+	struct json_object *a, *b, *d, *lay, *next, *added;
+	struct run r = { 0 };
+	struct target t;
+	char why[1024] = "";
+	int before, i;
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, NULL, "--json", "show", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	a = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, a) TH_LOG("%s", why);
+	ASSERT_EQ(0, write_file("/tmp/cli_a.json", r.out));
+	lay = jget(a, "layout");
+	next = jget(a, "next_mmap");
+	ASSERT_NE(NULL, lay);
+	ASSERT_NE(NULL, next);
+	EXPECT_NE(NULL, jstr(lay, "mmap_base"));
+	EXPECT_NE(NULL, jstr(lay, "task_size"));
+	EXPECT_NE(NULL, jstr(next, "addr"));
+	EXPECT_EQ(count_maps(t.pid), (int)json_object_array_length(jget(a, "vmas")));
+
+	/* the target maps 3 MiB more */
+	before = count_maps(t.pid);
+	kill(t.pid, SIGUSR1);
+	for (i = 0; i < 100 && count_maps(t.pid) == before; i++)
+		usleep(10000);
+	run_cli(&r, NULL, "--json", "vmas", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status);
+	b = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, b) TH_LOG("%s", why);
+	ASSERT_EQ(0, write_file("/tmp/cli_b.json", r.out));
+
+	run_cli(&r, NULL, "--json", "diff", "/tmp/cli_a.json", "/tmp/cli_b.json", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s %s", r.out, r.err);
+	d = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, d) TH_LOG("%s", why);
+	added = jget(d, "added");
+	ASSERT_NE(NULL, added);
+	/* new VMA, or an old anon VMA grown by the new mapping merging */
+	EXPECT_EQ(1, (int)(json_object_array_length(added) +
+			   json_object_array_length(jget(d, "grown"))))
+		TH_LOG("%s", r.out);
+	json_object_put(d);
+
+	run_cli(&r, NULL, "--json", "diff", "/tmp/cli_a.json", "/tmp/cli_a.json", NULL);
+	d = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, d) TH_LOG("%s", why);
+	EXPECT_EQ(before, json_object_get_int(jget(d, "unchanged"))) TH_LOG("%s", r.out);
+	json_object_put(d);
+	run_cli(&r, NULL, "diff", "/tmp/cli_a.json", "/tmp/cli_b.json", "--color=never", NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "3.0 MiB")) TH_LOG("%s", r.out);
+	json_object_put(a);
+	json_object_put(b);
+	run_free(&r);
+	target_kill(&t);
+}
+
+TEST(probe_and_query_json)
+{
+	struct json_object *o, *v;
+	struct run r = { 0 };
+	struct target t;
+	char why[1024] = "", addr[32];
+	static const char *const keys[] = { "addr", "error", "gap_start", "gap_end", "mode",
+		"layer", "random", "random_start", "random_end", "emulated", "approximate",
+		"compat", "replaces", "may_fail" };
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, NULL, "--json", "probe", num(t.pid), "--len", "1G", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	o = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, o) TH_LOG("%s", why);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *key = keys[k];
+
+		EXPECT_TRUE(jhas(o, key)) TH_LOG("probe lacks %s", key);
+	}
+	EXPECT_NE(NULL, jstr(o, "addr"));
+	EXPECT_TRUE(jhas(o, "error") && !jget(o, "error"));
+	EXPECT_STREQ("topdown", jstr(o, "mode"));
+	json_object_put(o);
+
+	/* MAP_FIXED_NOREPLACE on the heap: EEXIST */
+	snprintf(addr, sizeof(addr), "%lx", report_ul(&t, "heap") & ~0xfffUL);
+	run_cli(&r, NULL, "--json", "probe", num(t.pid), "--len", "4K", "--hint", addr,
+		"--flags", "private,anonymous,fixed_noreplace", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.out);
+	o = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, o) TH_LOG("%s", why);
+	EXPECT_STREQ("EEXIST", jstr(o, "error")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(jhas(o, "addr") && !jget(o, "addr"));
+	json_object_put(o);
+
+	run_cli(&r, NULL, "probe", num(t.pid), "--len", "1G", "--mode", "bottomup",
+		"--color=never", NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "the probed mmap")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "bottom-up")) TH_LOG("%s", r.out);
+
+	run_cli(&r, NULL, "--json", "query", num(t.pid), addr, NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	o = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, o) TH_LOG("%s", why);
+	EXPECT_TRUE(json_object_get_boolean(jget(o, "mapped")));
+	v = jget(o, "vma");
+	EXPECT_STREQ("[heap]", jstr(v, "path")) TH_LOG("%s", r.out);
+	EXPECT_STREQ("heap", jstr(v, "kind"));
+	json_object_put(o);
+
+	run_cli(&r, NULL, "--json", "query", num(t.pid), "1000", NULL);
+	o = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, o) TH_LOG("%s", why);
+	EXPECT_FALSE(json_object_get_boolean(jget(o, "mapped")));
+	EXPECT_STREQ("0x0", jstr(o, "gap_start"));
+	json_object_put(o);
+	run_free(&r);
+	target_kill(&t);
+}
+
+/* --- errors: each documented message for its cause --------------------- */
+
+static int private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return -1;
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
+static int hide_device(void)
+{
+	return private_mounts() || mount("none", "/dev", "tmpfs", 0, NULL);
+}
+
+static int hide_module(void)
+{
+	return hide_device() || mount("none", "/sys/class/misc", "tmpfs", 0, NULL) ||
+	       mount("none", "/sys/kernel/debug", "tmpfs", 0, NULL);
+}
+
+static int no_debugfs(void)
+{
+	return private_mounts() || umount2("/sys/kernel/debug", MNT_DETACH);
+}
+
+static int as_nobody(void)
+{
+	return setgid(65534) || setuid(65534);
+}
+
+/* root without CAP_SYS_PTRACE, also after exec (out of the bounding set) */
+static int without_ptrace_cap(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	unsigned int bit = 1u << (CAP_SYS_PTRACE % 32);
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0) || syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_SYS_PTRACE / 32].effective &= ~bit;
+	d[CAP_SYS_PTRACE / 32].permitted &= ~bit;
+	d[CAP_SYS_PTRACE / 32].inheritable &= ~bit;
+	return syscall(SYS_capset, &h, d);
+}
+
+TEST(error_messages)
+{
+	struct run r = { 0 };
+	struct target t;
+	char why[1024] = "";
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+
+	run_cli(&r, hide_module, "show", num(t.pid), NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "module not loaded? try: sudo insmod")) TH_LOG("%s", r.err);
+	EXPECT_EQ(1, count_lines(r.err, NULL)) TH_LOG("one line: %s", r.err);
+	run_cli(&r, hide_module, "probe", num(t.pid), "--len", "4K", NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "module not loaded? try: sudo insmod")) TH_LOG("%s", r.err);
+
+	/* without the module, vmas and query fall back to /proc, and say so */
+	run_cli(&r, hide_module, "vmas", num(t.pid), NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "note: /dev/vmalens not available")) TH_LOG("%s", r.err);
+	EXPECT_EQ(0, maps_in_vmas(t.pid, r.out, why, sizeof(why))) TH_LOG("%s", why);
+	run_cli(&r, hide_module, "--json", "query", num(t.pid), "1000", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "\"mapped\":false")) TH_LOG("%s", r.out);
+
+	run_cli(&r, hide_device, "show", num(t.pid), NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "module loaded but /dev/vmalens is missing; create it: mknod /dev/vmalens c"))
+		TH_LOG("%s", r.err);
+
+	run_cli(&r, no_debugfs, "tasks", NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "debugfs not mounted? try: mount -t debugfs none /sys/kernel/debug"))
+		TH_LOG("%s", r.err);
+
+	run_cli(&r, as_nobody, "show", num(t.pid), NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "permission denied; the device is root-only")) TH_LOG("%s", r.err);
+
+	run_cli(&r, without_ptrace_cap, "show", num(t.pid), NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "not allowed to inspect process")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "CAP_SYS_PTRACE"));
+
+	run_cli(&r, NULL, "show", "999999999", NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "no such process: 999999999")) TH_LOG("%s", r.err);
+
+	run_cli(&r, NULL, "show", "2", NULL);		/* kthreadd */
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "has no address space")) TH_LOG("%s", r.err);
+
+	run_cli(&r, NULL, "--json", "show", "2", NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "{\"error\":\"process 2 has no address space", 40))
+		TH_LOG("%s", r.out);
+
+	run_cli(&r, NULL, "probe", num(t.pid), NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "missing --len SIZE")) TH_LOG("%s", r.err);
+	run_cli(&r, NULL, "probe", num(t.pid), "--len", "4K", "--flags", "private,bogus", NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "unknown mmap flag 'bogus'")) TH_LOG("%s", r.err);
+	run_cli(&r, NULL, "layout", "--full", NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "option --full does not apply to 'layout'")) TH_LOG("%s", r.err);
+	run_free(&r);
+	target_kill(&t);
+}
+
+TEST_HARNESS_MAIN
