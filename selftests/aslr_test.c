@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmalens aslr against the kernel's own knobs: the mmap_base bits that vary
+ * across fresh processes follow vm.mmap_rnd_bits (and the compat value),
+ * and kernel.randomize_va_space / ADDR_NO_RANDOMIZE switch the regions on
+ * and off as binfmt_elf says.  Each case runs "vmalens --json aslr" (the
+ * CLI on PATH) and reads its JSON minimally.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "vm_util.h"
+
+#define RVS_SYSCTL		"/proc/sys/kernel/randomize_va_space"
+#define RND_SYSCTL		"/proc/sys/vm/mmap_rnd_bits"
+#define RND_COMPAT_SYSCTL	"/proc/sys/vm/mmap_rnd_compat_bits"
+#define BITS_SAMPLES		200	/* enough for every bit of 33 to flip */
+#define SWITCH_SAMPLES		50
+
+static const char *const regions[] = {
+	"mmap_base", "mmap_first", "stack", "heap", "exec", "vdso",
+};
+
+/* The whole JSON output of "vmalens --json aslr ARGS", or NULL. */
+static char *run_aslr(const char *args)
+{
+	char cmd[256], *out = NULL;
+	size_t len = 0, n;
+	FILE *p, *m;
+	char buf[4096];
+
+	snprintf(cmd, sizeof(cmd), "vmalens --json aslr %s 2>&1", args);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	m = open_memstream(&out, &len);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		fwrite(buf, 1, n, m);
+	fclose(m);
+	if (pclose(p) != 0) {
+		snprintf(vml_err, sizeof(vml_err), "%s: %s", cmd, out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The object of REGION in the "regions" array, up to the next region. */
+static const char *region_obj(const char *json, const char *region)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "\"region\":\"%s\"", region);
+	return strstr(json, key);
+}
+
+static long region_num(const char *json, const char *region, const char *name)
+{
+	const char *obj = region_obj(json, region), *p;
+	char key[64];
+
+	if (!obj)
+		return -1;
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	p = strstr(obj, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+static const char *region_verdict(const char *json, const char *region)
+{
+	static char v[64];
+	const char *obj = region_obj(json, region), *p;
+
+	if (!obj || !(p = strstr(obj, "\"verdict\":\"")))
+		return "?";
+	p += strlen("\"verdict\":\"");
+	snprintf(v, sizeof(v), "%.*s", (int)strcspn(p, "\""), p);
+	return v;
+}
+
+static long module_key(const char *key)
+{
+	char *text, *p, k[64];
+	long val = -1;
+
+	if (vml_read("aslr", -1, &text))
+		return -1;
+	snprintf(k, sizeof(k), "\n%s: ", key);
+	p = strstr(text, k);
+	if (p)
+		val = strtol(p + strlen(k), NULL, 10);
+	free(text);
+	return val;
+}
+
+FIXTURE(aslr) {
+	long saved_rvs, saved_bits, saved_compat_bits;
+	char *json;
+};
+
+FIXTURE_SETUP(aslr)
+{
+	self->saved_rvs = read_long_file(RVS_SYSCTL);
+	self->saved_bits = read_long_file(RND_SYSCTL);
+	self->saved_compat_bits = read_long_file(RND_COMPAT_SYSCTL);
+	self->json = NULL;
+	ASSERT_LE(0, self->saved_rvs);
+	ASSERT_LE(0, self->saved_bits);
+}
+
+FIXTURE_TEARDOWN(aslr)
+{
+	write_long_file(RVS_SYSCTL, self->saved_rvs);
+	write_long_file(RND_SYSCTL, self->saved_bits);
+	if (self->saved_compat_bits >= 0)
+		write_long_file(RND_COMPAT_SYSCTL, self->saved_compat_bits);
+	free(self->json);
+}
+
+/* Bits of REGION that varied, against the sysctl value, +-1 (a borrow). */
+static void expect_bits(struct __test_metadata *_metadata, const char *json,
+			const char *region, long want)
+{
+	long varying = region_num(json, region, "varying_bits");
+
+	TH_LOG("%s: %ld bits vary, sysctl says %ld", region, varying, want);
+	EXPECT_TRUE(varying >= want && varying <= want + 1);
+	/* the estimate tracks it too */
+	EXPECT_LE(want - 1, region_num(json, region, "bits"));
+	EXPECT_EQ(want, region_num(json, region, "configured_bits"));
+	EXPECT_STREQ("OK", region_verdict(json, region));
+}
+
+static void check_rnd_bits(struct __test_metadata *_metadata, char **json,
+			   long bits)
+{
+	char args[32];
+
+	ASSERT_EQ(0, write_long_file(RND_SYSCTL, bits)) TH_LOG("set %ld", bits);
+	snprintf(args, sizeof(args), "--samples %d", BITS_SAMPLES);
+	free(*json);
+	*json = run_aslr(args);
+	ASSERT_NE(NULL, *json) TH_LOG("%s", vml_err);
+	expect_bits(_metadata, *json, "mmap_base", bits);
+	expect_bits(_metadata, *json, "mmap_first", bits);
+}
+
+TEST_F(aslr, mmap_rnd_bits_min)
+{
+	long min = module_key("mmap_rnd_bits_min");
+
+	ASSERT_LT(0, min) TH_LOG("module reports no mmap_rnd_bits_min");
+	check_rnd_bits(_metadata, &self->json, min);
+}
+
+TEST_F(aslr, mmap_rnd_bits_max)
+{
+	long max = module_key("mmap_rnd_bits_max");
+
+	ASSERT_LT(0, max) TH_LOG("module reports no mmap_rnd_bits_max");
+	check_rnd_bits(_metadata, &self->json, max);
+}
+
+/* One value written to the sysctl that the kernel must refuse. */
+TEST_F(aslr, mmap_rnd_bits_range_is_the_kernels)
+{
+	long max = module_key("mmap_rnd_bits_max");
+
+	ASSERT_LT(0, max);
+	EXPECT_NE(0, write_long_file(RND_SYSCTL, max + 1));
+	EXPECT_EQ(self->saved_bits, read_long_file(RND_SYSCTL));
+}
+
+static void check_switch(struct __test_metadata *_metadata, char **json,
+			 const char *const want[6])
+{
+	char args[32];
+	int i;
+
+	snprintf(args, sizeof(args), "--samples %d", SWITCH_SAMPLES);
+	*json = run_aslr(args);
+	ASSERT_NE(NULL, *json) TH_LOG("%s", vml_err);
+	for (i = 0; i < 6; i++) {
+		const char *got = region_verdict(*json, regions[i]);
+
+		if (!strcmp(want[i], "randomized")) {
+			EXPECT_TRUE(!strcmp(got, "OK") ||
+				    !strcmp(got, "WEAKER THAN CONFIGURED"))
+				TH_LOG("%s: %s, want randomized", regions[i], got);
+		} else {
+			EXPECT_STREQ(want[i], got) TH_LOG("%s", regions[i]);
+		}
+	}
+}
+
+TEST_F(aslr, randomize_va_space_0)
+{
+	const char *const want[] = { "NOT RANDOMIZED", "NOT RANDOMIZED",
+		"NOT RANDOMIZED", "NOT RANDOMIZED", "NOT RANDOMIZED",
+		"NOT RANDOMIZED" };
+
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 0));
+	check_switch(_metadata, &self->json, want);
+	EXPECT_EQ(0, region_num(self->json, "mmap_base", "theoretical_bits"));
+}
+
+TEST_F(aslr, randomize_va_space_1)
+{
+	const char *const want[] = { "randomized", "randomized", "randomized",
+		"NOT RANDOMIZED", "randomized", "randomized" };
+
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 1));
+	check_switch(_metadata, &self->json, want);
+}
+
+/* The measured bits of every region, for the record (x100). */
+static void log_bits(struct __test_metadata *_metadata, const char *json)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		const char *obj = region_obj(json, regions[i]), *b, *t;
+
+		b = obj ? strstr(obj, "\"bits\":") : NULL;
+		t = obj ? strstr(obj, "\"theoretical_bits\":") : NULL;
+		if (!b || !t)
+			continue;
+		TH_LOG("%-10s bits %.1f theoretical %.1f varying %ld distinct %ld",
+		       regions[i], strtod(b + 7, NULL), strtod(t + 19, NULL),
+		       region_num(json, regions[i], "varying_bits"),
+		       region_num(json, regions[i], "distinct"));
+	}
+}
+
+TEST_F(aslr, randomize_va_space_2)
+{
+	const char *const want[] = { "OK", "OK", "OK", "OK", "OK", "OK" };
+
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 2));
+	check_switch(_metadata, &self->json, want);
+	log_bits(_metadata, self->json);
+}
+
+/* setarch -R: the personality survives fork and exec into every sample. */
+TEST_F(aslr, addr_no_randomize)
+{
+	const char *const want[] = { "NOT RANDOMIZED", "NOT RANDOMIZED",
+		"NOT RANDOMIZED", "NOT RANDOMIZED", "NOT RANDOMIZED",
+		"NOT RANDOMIZED" };
+
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 2));
+	ASSERT_NE(-1, personality(PER_LINUX | ADDR_NO_RANDOMIZE));
+	check_switch(_metadata, &self->json, want);
+	personality(PER_LINUX);
+}
+
+TEST_F(aslr, compat_bits)
+{
+	long max = module_key("mmap_rnd_compat_bits_max"), bits;
+	char args[32];
+	int i;
+
+	if (self->saved_compat_bits < 0 || max < 0)
+		SKIP(return, "no vm.mmap_rnd_compat_bits on this kernel");
+	for (i = 0; i < 2; i++) {
+		bits = i ? max : self->saved_compat_bits;
+		ASSERT_EQ(0, write_long_file(RND_COMPAT_SYSCTL, bits));
+		snprintf(args, sizeof(args), "--compat --samples %d", BITS_SAMPLES / 2);
+		free(self->json);
+		self->json = run_aslr(args);
+		if (!self->json && strstr(vml_err, "cannot start"))
+			SKIP(return, "cannot run 32-bit programs: %.200s", vml_err);
+		ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
+		ASSERT_NE(NULL, strstr(self->json, "\"compat\":true"));
+		/* x86's ia32 tasks map from mmap_compat_base: mmap_first */
+		expect_bits(_metadata, self->json, "mmap_first", bits);
+		log_bits(_metadata, self->json);
+	}
+}
+
+TEST_HARNESS_MAIN
