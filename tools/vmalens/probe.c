@@ -342,11 +342,11 @@ static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t 
 	gap_start = i ? l->v[i - 1].end : 0;
 	vma_perms(&l->v[i], perms);
 	if (l->v[i].start <= addr)
-		printf("pid %d: 0x%" PRIx64 " is in %s %s 0x%" PRIx64 "-0x%" PRIx64
-		       " (%s), %s, %" PRIu64 " bytes in\n", pid, addr,
-		       vma_kind_name(l->v[i].kind), vma_label(&l->v[i]), l->v[i].start,
-		       l->v[i].end, human_size(l->v[i].end - l->v[i].start, size, sizeof(size)),
-		       perms, addr - l->v[i].start);
+		printf("pid %d: 0x%" PRIx64 " is in the %s VMA 0x%" PRIx64 "-0x%" PRIx64
+		       " (%s), %s%s%s, %" PRIu64 " bytes in\n", pid, addr,
+		       vma_kind_name(l->v[i].kind), l->v[i].start, l->v[i].end,
+		       human_size(l->v[i].end - l->v[i].start, size, sizeof(size)), perms,
+		       *l->v[i].name ? " " : "", l->v[i].name, addr - l->v[i].start);
 	else
 		printf("pid %d: 0x%" PRIx64 " is not mapped: it lies in the gap below %s\n",
 		       pid, addr, vma_label(&l->v[i]));

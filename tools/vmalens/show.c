@@ -165,9 +165,9 @@ static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_
 	       lay->task_size, va_bits(lay->task_size),
 	       human_size(lay->page_size, s1, sizeof(s1)),
 	       human_size(lay->mmap_min_addr, s2, sizeof(s2)));
-	printf("  mmap_base    0x%-14llx", lay->mmap_base);
+	printf("  mmap_base    0x%llx", lay->mmap_base);
 	if (lay->mmap_legacy_base && lay->mmap_legacy_base != lay->mmap_base)
-		printf(" legacy base 0x%llx", lay->mmap_legacy_base);
+		printf(", legacy base 0x%llx", lay->mmap_legacy_base);
 	putchar('\n');
 	printf("  brk          0x%llx" "-0x%llx" " (heap %s)\n", lay->start_brk,
 	       lay->brk, human_size(lay->brk - lay->start_brk, s1, sizeof(s1)));
