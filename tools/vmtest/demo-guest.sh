@@ -1,21 +1,64 @@
 # SPDX-License-Identifier: GPL-2.0
-# The guest half of `make demo`: runs inside the VM, as root, module loaded.
+# The guest half of `make demo`: a short guided tour, run inside the VM as
+# root with the module loaded.  vmalens-demo makes a small malloc (from the
+# brk heap) and a large one (above glibc's 128 KiB threshold: from mmap);
+# it runs once in the top-down layout and once in the legacy one.
 d=/sys/kernel/debug/vmalens
 
 step() { printf '\n=== %s\n' "$*"; }
+field() { vmalens layout "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+json_addr() { sed -n 's/.*"addr":\("[^"]*"\|null\).*/\1/p' | tr -d '"'; }
+malloc_at() { sed -n "s/.*malloc($2) = \([^ ]*\).*/\1/p" "$1"; }
 
 step "kernel $(uname -r) ($(uname -m)), module: $(cat $d/version)"
-sleep 1000 &
-pid=$!
-if command -v vmalens >/dev/null 2>&1 && vmalens layout "$pid" >/dev/null 2>&1; then
-	step "vmalens layout $pid   (a sleeping busybox)"
-	vmalens layout "$pid"
-	step "vmalens vmas $pid"
-	vmalens vmas "$pid"
-	step "vmalens tasks"
-	vmalens tasks
-else
-	step "files in $d"
-	ls -l $d
+
+if ! command -v vmalens-demo >/dev/null 2>&1; then
+	echo "vmalens-demo is missing; showing a sleeping busybox instead"
+	sleep 1000 &
+	vmalens show $!
+	kill $!
+	exit 0
 fi
-kill "$pid"
+
+vmalens-demo >/tmp/topdown.txt &
+td=$!
+vmalens-demo --legacy >/tmp/legacy.txt &
+lg=$!
+sleep 1
+cat /tmp/topdown.txt /tmp/legacy.txt
+
+step "vmalens show $td    # the top-down layout: mmap grows down from mmap_base"
+vmalens show "$td"
+
+step "vmalens show $lg    # the legacy layout: mmap grows up from mmap_base"
+vmalens show "$lg"
+
+step "side by side: the same program, the two layouts"
+printf '%-24s %-20s %-20s\n' "" "top-down (pid $td)" "legacy (pid $lg)"
+printf '%-24s %-20s %-20s\n' "layout" "$(field $td layout)" "$(field $lg layout)"
+printf '%-24s %-20s %-20s\n' "mmap_base" "$(field $td mmap_base)" "$(field $lg mmap_base)"
+printf '%-24s %-20s %-20s\n' "brk" "$(field $td brk)" "$(field $lg brk)"
+printf '%-24s %-20s %-20s\n' "malloc(100): brk heap" \
+	"$(malloc_at /tmp/topdown.txt 100)" "$(malloc_at /tmp/legacy.txt 100)"
+printf '%-24s %-20s %-20s\n' "malloc(1 MiB): mmap" \
+	"$(malloc_at /tmp/topdown.txt '1 MiB')" "$(malloc_at /tmp/legacy.txt '1 MiB')"
+printf '%-24s %-20s %-20s\n' "next 1 GiB mmap" \
+	"$(vmalens --json probe $td --len 1G | json_addr)" \
+	"$(vmalens --json probe $lg --len 1G | json_addr)"
+
+step "vmalens probe $td --len 1G    # dry-run: where would a 1 GiB mmap land?"
+vmalens probe "$td" --len 1G
+step "vmalens probe $lg --len 1G"
+vmalens probe "$lg" --len 1G
+
+big=$(malloc_at /tmp/topdown.txt '1 MiB')
+step "vmalens query $td $big    # the VMA behind malloc(1 MiB)"
+vmalens query "$td" "$big"
+
+step "vmalens vmas $td"
+vmalens vmas "$td"
+
+step "vmalens tasks --sort map_count"
+vmalens tasks --sort map_count
+
+kill "$td" "$lg"
