@@ -17,6 +17,8 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 endif
 USER_CC := $(CROSS_COMPILE)gcc
 USER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -D_GNU_SOURCE -I$(CURDIR)/module/uapi
+# arm64 builds are for pushing to a device (adb push): static by default.
+STATIC ?= $(if $(filter arm64,$(ARCH)),1)
 USER_LDFLAGS := $(if $(STATIC),-static)
 export USER_CC USER_CFLAGS USER_LDFLAGS
 
