@@ -242,6 +242,19 @@ static bool vmalens_anon_thp_align(const struct dryrun_request *dr,
 	       IS_ALIGNED(len, PMD_SIZE);
 }
 
+/* vm_unmapped_area() over [@low, @high), lowest or highest fit. */
+static unsigned long search_window(const struct dryrun_request *dr, bool topdown,
+				   unsigned long low, unsigned long high,
+				   unsigned long len)
+{
+	struct search s = {
+		.length = len, .low = low, .high = high, .topdown = topdown,
+	};
+
+	vmalens_clamp_search_low(&s.low, dr->min_addr);
+	return search_gaps(dr, &s);
+}
+
 /* The generic (and arm64) hint check: inside the window, clear of both
  * neighbours and of mmap_min_addr. x86 checks only the next VMA.
  */
@@ -289,38 +302,35 @@ static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
 				unsigned long addr, unsigned long len,
 				unsigned long flags)
 {
-	unsigned long hint = addr, end;
-	struct search s = { .length = len };
+	bool map32 = !dr->compat && (flags & MAP_32BIT);
+	unsigned long hint = addr, low, end;
 
 	if (topdown && len > TASK_SIZE)
 		return -ENOMEM;
 	if (flags & MAP_FIXED)
 		return addr;
-	if (topdown && !(!dr->compat && (flags & MAP_32BIT))) {
+	if (topdown && !map32) {
 		if (addr) {
 			addr &= PAGE_MASK;
 			if (x86_hint_valid(addr, len) &&
 			    hint_fits(dr, addr, len, ULONG_MAX))
 				return addr;
 		}
-		s.topdown = true;
-		s.low = PAGE_SIZE;
-		s.high = x86_mmap_base(dr, false);
+		end = x86_mmap_base(dr, false);
 		if (addr > DEFAULT_MAP_WINDOW && !dr->compat)
-			s.high += TASK_SIZE_MAX - DEFAULT_MAP_WINDOW;
-		vmalens_clamp_search_low(&s.low, dr->min_addr);
-		addr = search_gaps(dr, &s);
+			end += TASK_SIZE_MAX - DEFAULT_MAP_WINDOW;
+		addr = search_window(dr, true, PAGE_SIZE, end, len);
 		if (!offset_in_page(addr))
 			return addr;
 	}
 	/* Bottom-up, and the topdown fallback; MAP_32BIT's random start is
 	 * modelled at its lowest value and reported as random by the caller.
 	 */
-	if (!dr->compat && (flags & MAP_32BIT)) {
-		s.low = MAP32_WINDOW_START;
+	if (map32) {
+		low = MAP32_WINDOW_START;
 		end = MAP32_WINDOW_END;
 	} else {
-		s.low = x86_mmap_base(dr, true);
+		low = x86_mmap_base(dr, true);
 		end = dr->compat ? TASK_SIZE : (hint > DEFAULT_MAP_WINDOW ?
 						TASK_SIZE_MAX : DEFAULT_MAP_WINDOW);
 	}
@@ -331,10 +341,7 @@ static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
 		if (hint_fits(dr, addr, len, end))
 			return addr;
 	}
-	s.topdown = false;
-	s.high = end;
-	vmalens_clamp_search_low(&s.low, dr->min_addr);
-	return search_gaps(dr, &s);
+	return search_window(dr, false, low, end, len);
 }
 #else
 /* mm/mmap.c: generic_get_unmapped_area[_topdown](), as arm64 uses them. */
@@ -344,8 +351,7 @@ static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
 {
 	unsigned long mmap_end = addr > DEFAULT_MAP_WINDOW ? TASK_SIZE :
 							     DEFAULT_MAP_WINDOW;
-	struct search s = { .length = len, .topdown = topdown };
-	unsigned long ret;
+	unsigned long base = dr->mm->mmap_base, ret;
 
 	if (len > mmap_end - dr->min_addr)
 		return -ENOMEM;
@@ -360,24 +366,16 @@ static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
 		/* A legacy mm's base; for a top-down one, the legacy base
 		 * without the random offset it never drew.
 		 */
-		s.low = vmalens_mm_topdown(dr->mm) ? TASK_UNMAPPED_BASE :
-						     dr->mm->mmap_base;
-		s.high = mmap_end;
-		vmalens_clamp_search_low(&s.low, dr->min_addr);
-		return search_gaps(dr, &s);
+		if (vmalens_mm_topdown(dr->mm))
+			base = TASK_UNMAPPED_BASE;
+		return search_window(dr, false, base, mmap_end, len);
 	}
-	s.low = max(PAGE_SIZE, dr->min_addr);
-	s.high = dr->mm->mmap_base;
 	if (addr > DEFAULT_MAP_WINDOW)
-		s.high += TASK_SIZE - DEFAULT_MAP_WINDOW;
-	ret = search_gaps(dr, &s);
+		base += TASK_SIZE - DEFAULT_MAP_WINDOW;
+	ret = search_window(dr, true, max(PAGE_SIZE, dr->min_addr), base, len);
 	if (!offset_in_page(ret))
 		return ret;
-	s.topdown = false;
-	s.low = TASK_UNMAPPED_BASE;
-	s.high = mmap_end;
-	vmalens_clamp_search_low(&s.low, dr->min_addr);
-	return search_gaps(dr, &s);
+	return search_window(dr, false, TASK_UNMAPPED_BASE, mmap_end, len);
 }
 #endif
 
@@ -556,11 +554,6 @@ static void mark_random(struct dryrun_request *dr, unsigned long addr,
 			unsigned long hint, unsigned long len)
 {
 	struct vmalens_unmapped_area *r = &dr->req;
-	struct search worst = {
-		.length = len,
-		.low = MAP32_WINDOW_START + MAP32_RANDOM_RANGE - PAGE_SIZE,
-		.high = MAP32_WINDOW_END,
-	};
 
 	if (!IS_ENABLED(CONFIG_X86_64) || dr->compat || !dr->randomize ||
 	    !(r->mmap_flags & DRYRUN_MAP_ARCH) || (r->mmap_flags & MAP_FIXED) ||
@@ -569,7 +562,9 @@ static void mark_random(struct dryrun_request *dr, unsigned long addr,
 	r->result_flags |= VMALENS_UA_RANDOM;
 	r->random_start = MAP32_WINDOW_START;
 	r->random_end = MAP32_WINDOW_END;
-	if (IS_ERR_VALUE(search_gaps(dr, &worst)))
+	if (IS_ERR_VALUE(search_window(dr, false, MAP32_WINDOW_START +
+				       MAP32_RANDOM_RANGE - PAGE_SIZE,
+				       MAP32_WINDOW_END, len)))
 		r->result_flags |= VMALENS_UA_MAY_FAIL;
 }
 
