@@ -154,23 +154,6 @@ static int bulk_read(int dev, pid_t pid, unsigned int count, size_t names_len,
 	return 0;
 }
 
-static void setup_many(char *report, size_t size, void *arg)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	char *p;
-	int i;
-
-	(void)arg;
-	p = mmap(NULL, MANY_PAGES * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	for (i = 0; i < MANY_PAGES; i += 2)
-		if (mprotect(p + i * ps, ps, PROT_READ))
-			_exit(1);
-	snprintf(report, size, "addr=%p", p);
-}
-
 FIXTURE(ioctls) {
 	int dev;
 	struct target t;
@@ -180,7 +163,7 @@ FIXTURE_SETUP(ioctls)
 {
 	self->dev = dev_open();
 	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", VMALENS_DEVICE, strerror(errno));
-	ASSERT_EQ(0, target_fork(&self->t, setup_many, NULL));
+	ASSERT_EQ(0, target_fork(&self->t, setup_many_vmas, &(int){ MANY_PAGES }));
 }
 
 FIXTURE_TEARDOWN(ioctls)

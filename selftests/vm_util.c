@@ -703,3 +703,23 @@ __attribute__((constructor)) static void exec_target_main(void)
 	snprintf(report, sizeof(report), "mmap=%p brk=%p", addr, sbrk(0));
 	target_ready(atoi(fd), report);
 }
+
+/*
+ * A target_fork() setup: one mapping of *(int *)@pages pages, every other
+ * page made read-only, so that many VMAs exist; reports "addr=".
+ */
+void setup_many_vmas(char *report, size_t size, void *pages)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	int i, n = *(int *)pages;
+	char *p;
+
+	p = mmap(NULL, n * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < n; i += 2)
+		if (mprotect(p + i * ps, ps, PROT_READ))
+			_exit(1);
+	snprintf(report, size, "addr=%p", p);
+}

@@ -95,6 +95,7 @@ int target_fork(struct target *t, target_setup_fn setup, void *arg);
 int target_exec(struct target *t, const char *path, target_preexec_fn pre,
 		void *arg);
 void target_kill(struct target *t);
+void setup_many_vmas(char *report, size_t size, void *pages);
 unsigned long report_ul(const struct target *t, const char *key);
 bool report_has(const struct target *t, const char *key);
 

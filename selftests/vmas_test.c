@@ -34,24 +34,6 @@ static long page_size(void)
 	return sysconf(_SC_PAGESIZE);
 }
 
-/* Every other page read-only: MANY_PAGES VMAs out of one mapping. */
-static void setup_many(char *report, size_t size, void *arg)
-{
-	long ps = page_size();
-	char *p;
-	int i;
-
-	(void)arg;
-	p = mmap(NULL, MANY_PAGES * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	for (i = 0; i < MANY_PAGES; i += 2)
-		if (mprotect(p + i * ps, ps, PROT_READ))
-			_exit(1);
-	snprintf(report, size, "addr=%p", p);
-}
-
 static void *map_file(const char *path, bool unlink_it)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -210,7 +192,7 @@ TEST_F(vmas, thousands_of_vmas)
 	char *small, *big;
 	int fd;
 
-	ASSERT_EQ(0, target_fork(&self->t, setup_many, NULL));
+	ASSERT_EQ(0, target_fork(&self->t, setup_many_vmas, &(int){ MANY_PAGES }));
 	check_against_proc(_metadata, &self->v, self->t.pid);
 	ASSERT_LE(MANY_PAGES, self->v.nvmas);
 
@@ -302,7 +284,7 @@ TEST_F(vmas, target_exits_during_read)
 	int fd, reads = 0;
 	ssize_t n;
 
-	ASSERT_EQ(0, target_fork(&self->t, setup_many, NULL));
+	ASSERT_EQ(0, target_fork(&self->t, setup_many_vmas, &(int){ MANY_PAGES }));
 	fd = open(VMALENS_DIR "/vmas", O_RDWR);
 	ASSERT_LE(0, fd);
 	snprintf(buf, sizeof(buf), "%d\n", self->t.pid);
