@@ -58,6 +58,14 @@ vmalens query "$td" "$big"
 step "vmalens vmas $td"
 vmalens vmas "$td"
 
+step "vmalens diff: a snapshot, 3 MiB more mapped (SIGUSR1), another snapshot"
+vmalens --json show "$td" >/tmp/a.json
+kill -USR1 "$td"
+sleep 1
+vmalens --json vmas "$td" >/tmp/b.json
+echo "# vmalens diff a.json b.json"
+vmalens diff /tmp/a.json /tmp/b.json
+
 step "vmalens tasks --sort map_count"
 vmalens tasks --sort map_count
 

@@ -9,7 +9,8 @@
  * landed, and waits to be looked at.  --legacy re-executes itself with
  * the ADDR_COMPAT_LAYOUT personality, so the kernel picks the legacy
  * (bottom-up) mmap layout at exec, as setarch -L would.  --vmas N adds
- * one mapping of N pages, every other page read-only: N VMAs.
+ * one mapping of N pages, every other page read-only: N VMAs.  SIGUSR1
+ * maps 3 MiB more, for "vmalens diff".
  */
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,12 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <unistd.h>
+
+static void map_more(int sig)
+{
+	(void)sig;
+	mmap(NULL, 3 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
 
 int main(int argc, char **argv)
 {
@@ -55,6 +62,7 @@ int main(int argc, char **argv)
 		for (i = 1; p != MAP_FAILED && i < vmas; i += 2)
 			mprotect(p + i * page, page, PROT_READ);
 	}
+	signal(SIGUSR1, map_more);
 	printf("vmalens-demo: pid %d, %s layout: malloc(100) = %p (brk heap), "
 	       "malloc(1 MiB) = %p (mmap)\n", getpid(),
 	       personality(0xffffffff) & ADDR_COMPAT_LAYOUT ? "legacy" : "top-down",
