@@ -327,6 +327,11 @@ TEST(vmas_lists_every_vma_of_proc_maps)
 	EXPECT_NE(NULL, strstr(r.out, "-- gap ")) TH_LOG("no gap rows:\n%s", r.out);
 	EXPECT_EQ(NULL, strstr(r.out, "\033[")) TH_LOG("colour with --color=never");
 
+	run_cli(&r, NULL, "vmas", num(t.pid), NULL);	/* stdout is a file */
+	EXPECT_EQ(NULL, strstr(r.out, "\033[")) TH_LOG("colour without a terminal");
+	run_cli(&r, NULL, "vmas", num(t.pid), "--color=always", NULL);
+	EXPECT_NE(NULL, strstr(r.out, "\033[")) TH_LOG("no colour with --color=always");
+
 	run_cli(&r, NULL, "vmas", num(t.pid), "--no-gaps", NULL);
 	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(NULL, strstr(r.out, "-- gap ")) TH_LOG("--no-gaps:\n%s", r.out);
@@ -522,6 +527,15 @@ TEST(probe_and_query_json)
 	EXPECT_NE(NULL, jstr(o, "addr"));
 	EXPECT_TRUE(jhas(o, "error") && !jget(o, "error"));
 	EXPECT_STREQ("topdown", jstr(o, "mode"));
+	json_object_put(o);
+
+	/* a file mapping: the CLI passes its own fd of the file */
+	run_cli(&r, NULL, "--json", "probe", num(t.pid), "--len", "8K", "--file",
+		cli_path(), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s %s", r.out, r.err);
+	o = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, o) TH_LOG("%s", why);
+	EXPECT_NE(NULL, jstr(o, "addr")) TH_LOG("%s", r.out);
 	json_object_put(o);
 
 	/* MAP_FIXED_NOREPLACE on the heap: EEXIST */
