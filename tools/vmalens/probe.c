@@ -447,7 +447,7 @@ int do_query(int argc, char **argv)
 		if (ret > 0)
 			i = l.nr;
 	} else {
-		if (errno != ENOENT)
+		if (errno != ENOENT && errno != EACCES && errno != EPERM)
 			return dev_open_or_explain() < 0 ? EXIT_ERR : EXIT_ERR;
 		if (proc_vmas(pid, &l))
 			return EXIT_ERR;

@@ -313,7 +313,8 @@ int read_vmas(pid_t pid, struct vma_list *l)
 	int fd = dev_open(), ret;
 
 	memset(l, 0, sizeof(*l));
-	if (fd < 0 && errno == ENOENT)
+	/* no module, or not root: /proc still serves what ptrace allows */
+	if (fd < 0 && (errno == ENOENT || errno == EACCES || errno == EPERM))
 		return proc_vmas(pid, l);
 	if (fd < 0)
 		return dev_open_or_explain();
