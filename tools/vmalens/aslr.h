@@ -24,9 +24,12 @@ extern const char *const aslr_region_names[REG_NR];
  *              that varies: the entropy of a uniform draw from one
  *              contiguous range.  Unlike counting, it is not capped at
  *              log2(N), but it overstates a range with holes.
- * varying:     the bits that are not the same in every sample; a carry
- *              or borrow from a random offset added to an unaligned base
- *              can flip one bit above the random ones, rarely.
+ * varying:     the bits that are not the same in every sample, counted
+ *              in the addresses and in their offsets from the lowest one,
+ *              whichever shows fewer: a random offset subtracted from an
+ *              unaligned base borrows into the bits above it, and only
+ *              the offsets are free of that; only the addresses show the
+ *              holes of a range with gaps.
  * bits:        min(range_bits, number of varying bits): the estimate.
  * shannon:     plug-in entropy of the sample distribution; <= log2(N).
  * unbalanced:  varying bits set in fewer than 1/2 - 4 sigma or more than

@@ -27,12 +27,42 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Which bits vary across v[i] - base, and how many of them are balanced. */
+static void bit_analysis(const uint64_t *v, size_t n, uint64_t base,
+			 struct aslr_stats *s)
+{
+	uint64_t all_or = 0, all_and = ~0ULL, d;
+	double sigma = 0.5 / sqrt((double)n), p;
+	size_t i, ones;
+	int b;
+
+	for (i = 0; i < n; i++) {
+		d = v[i] - base;
+		all_or |= d;
+		all_and &= d;
+	}
+	s->varying = all_or & ~all_and;
+	s->unbalanced = 0;
+	s->nvarying = s->nbalanced = 0;
+	for (b = 0; b < 64; b++) {
+		if (!(s->varying >> b & 1))
+			continue;
+		s->nvarying++;
+		for (i = 0, ones = 0; i < n; i++)
+			ones += (v[i] - base) >> b & 1;
+		p = (double)ones / n;
+		if (fabs(p - 0.5) > 4 * sigma)
+			s->unbalanced |= 1ULL << b;
+		else
+			s->nbalanced++;
+	}
+}
+
 void aslr_stats_compute(uint64_t *v, size_t n, struct aslr_stats *s)
 {
-	size_t i, run, ones;
-	uint64_t all_or = 0, all_and = ~0ULL;
-	double sigma, p;
-	int b;
+	struct aslr_stats off;
+	size_t i, run;
+	double p;
 
 	memset(s, 0, sizeof(*s));
 	s->n = n;
@@ -42,8 +72,6 @@ void aslr_stats_compute(uint64_t *v, size_t n, struct aslr_stats *s)
 	s->min = v[0];
 	s->max = v[n - 1];
 	for (i = 0, run = 1; i < n; i++, run++) {
-		all_or |= v[i];
-		all_and &= v[i];
 		if (i + 1 < n && v[i + 1] == v[i])
 			continue;
 		/* the end of a run of equal values */
@@ -52,24 +80,24 @@ void aslr_stats_compute(uint64_t *v, size_t n, struct aslr_stats *s)
 		s->shannon -= p * log2(p);
 		run = 0;
 	}
-	s->varying = all_or & ~all_and;
+	/*
+	 * The address bits themselves, and the offsets from the lowest
+	 * address: a random offset subtracted from an unaligned base borrows
+	 * into the bits above it (flipping one or more of them), which the
+	 * offsets do not show; a range with holes shows fewer varying bits
+	 * in the addresses.  Keep whichever view shows fewer.
+	 */
+	bit_analysis(v, n, 0, s);
 	if (!s->varying)
 		return;
 	s->align = s->varying & -s->varying;
 	s->range_bits = log2((double)((s->max - s->min) / s->align) + 1);
-
-	sigma = 0.5 / sqrt((double)n);
-	for (b = 0; b < 64; b++) {
-		if (!(s->varying >> b & 1))
-			continue;
-		s->nvarying++;
-		for (i = 0, ones = 0; i < n; i++)
-			ones += v[i] >> b & 1;
-		p = (double)ones / n;
-		if (fabs(p - 0.5) > 4 * sigma)
-			s->unbalanced |= 1ULL << b;
-		else
-			s->nbalanced++;
+	bit_analysis(v, n, s->min, &off);
+	if (off.nvarying < s->nvarying) {
+		s->varying = off.varying;
+		s->unbalanced = off.unbalanced;
+		s->nvarying = off.nvarying;
+		s->nbalanced = off.nbalanced;
 	}
 	s->bits = s->range_bits < s->nvarying ? s->range_bits : s->nvarying;
 }
