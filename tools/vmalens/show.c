@@ -168,6 +168,8 @@ static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_
 	printf("  mmap_base    0x%llx", lay->mmap_base);
 	if (lay->mmap_legacy_base && lay->mmap_legacy_base != lay->mmap_base)
 		printf(", legacy base 0x%llx", lay->mmap_legacy_base);
+	if (lay->compat && lay->mmap_compat_base)
+		printf(", 32-bit mmaps: compat base 0x%llx", lay->mmap_compat_base);
 	putchar('\n');
 	printf("  brk          0x%llx" "-0x%llx" " (heap %s)\n", lay->start_brk,
 	       lay->brk, human_size(lay->brk - lay->start_brk, s1, sizeof(s1)));
@@ -198,9 +200,19 @@ static void show_map(const struct vmalens_mm_layout *lay,
 	/* [vsyscall] sits above task_size, outside the mm: leave it out */
 	while (last > 0 && l->v[last - 1].start >= lay->task_size)
 		last--;
-	marks[nm++] = (struct map_mark){ lay->mmap_base, "mmap_base" };
-	if (lay->mmap_legacy_base && lay->mmap_legacy_base != lay->mmap_base)
-		marks[nm++] = (struct map_mark){ lay->mmap_legacy_base, "mmap_legacy_base" };
+	/* a 32-bit x86 task's mmaps start from the compat bases */
+	if (lay->compat && lay->mmap_compat_base) {
+		marks[nm++] = (struct map_mark){ lay->mmap_compat_base, "mmap_compat_base" };
+		if (lay->mmap_compat_legacy_base &&
+		    lay->mmap_compat_legacy_base != lay->mmap_compat_base)
+			marks[nm++] = (struct map_mark){ lay->mmap_compat_legacy_base,
+							 "mmap_compat_legacy_base" };
+	} else {
+		marks[nm++] = (struct map_mark){ lay->mmap_base, "mmap_base" };
+		if (lay->mmap_legacy_base && lay->mmap_legacy_base != lay->mmap_base)
+			marks[nm++] = (struct map_mark){ lay->mmap_legacy_base,
+							 "mmap_legacy_base" };
+	}
 	if (lay->start_brk != lay->brk)
 		marks[nm++] = (struct map_mark){ lay->start_brk, "start_brk" };
 	marks[nm++] = (struct map_mark){ lay->brk, lay->start_brk == lay->brk ?
