@@ -229,6 +229,21 @@ static int maps_in_vmas(pid_t pid, const char *vmas, char *why, size_t len)
 	return missing;
 }
 
+/* A boundary row: "  0x<addr> +" (looks at this line only) */
+static bool is_boundary(const char *line, unsigned long *addr)
+{
+	char buf[64];
+	size_t len = strcspn(line, "\n");
+	int n = 0;
+
+	/* a copy: sscanf() would strlen() the rest of the output each time */
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	return sscanf(buf, "  0x%lx%n", addr, &n) == 1 && n && !strncmp(buf + n, " +", 2);
+}
+
 /*
  * The map's boundary rows ("  0x... +"): strictly decreasing (bands in
  * address order, none overlapping), ending at 0; every row <= 100 columns.
@@ -251,7 +266,7 @@ static int check_map(const char *text, unsigned long *nboundaries, char *why, si
 				 (int)(eol - line), line);
 			return -1;
 		}
-		if (sscanf(line, "  0x%lx +", &a) == 1 && strstr(line, " +")) {
+		if (is_boundary(line, &a)) {
 			if (a >= last) {
 				snprintf(why, len, "boundary 0x%lx not below 0x%lx", a, last);
 				return -1;
@@ -276,7 +291,7 @@ static bool has_boundary(const char *text, unsigned long addr)
 	unsigned long a;
 
 	for (line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (sscanf(line, "  0x%lx +", &a) == 1 && a == addr && strstr(line, " +"))
+		if (is_boundary(line, &a) && a == addr)
 			return true;
 	return false;
 }
