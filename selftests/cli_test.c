@@ -578,7 +578,7 @@ TEST_F_TIMEOUT(cli, probe_and_query_json, 300)
 	json_object_put(o);
 
 	/* MAP_FIXED_NOREPLACE on the heap: EEXIST */
-	snprintf(addr, sizeof(addr), "%lx", report_ul(&t, "heap") & ~0xfffUL);
+	snprintf(addr, sizeof(addr), "%lx", report_ul(&t, "heap") & ~(sysconf(_SC_PAGESIZE) - 1));
 	run_cli(&r, NULL, "--json", "probe", num(t.pid), "--len", "4K", "--hint", addr,
 		"--flags", "private,anonymous,fixed_noreplace", NULL);
 	ASSERT_EQ(0, r.status) TH_LOG("%s", r.out);
