@@ -398,6 +398,18 @@ static unsigned long own_thp_search(const struct dryrun_request *dr, bool topdow
 	return ret + off_sub;
 }
 
+/* The end of __get_unmapped_area(): whoever chose @addr, it must fit. */
+static unsigned long gua_final_checks(unsigned long addr, unsigned long len)
+{
+	if (IS_ERR_VALUE(addr))
+		return addr;
+	if (addr > TASK_SIZE - len)
+		return -ENOMEM;
+	if (offset_in_page(addr))
+		return -EINVAL;
+	return addr;
+}
+
 /* __get_unmapped_area() around vmalens' own arch search. */
 static unsigned long own_get_unmapped_area(struct dryrun_request *dr, bool topdown,
 					   unsigned long addr, unsigned long len,
@@ -413,13 +425,7 @@ static unsigned long own_get_unmapped_area(struct dryrun_request *dr, bool topdo
 		addr = own_thp_search(dr, topdown, len, flags);
 	else
 		addr = own_search(dr, topdown, addr, len, flags);
-	if (IS_ERR_VALUE(addr))
-		return addr;
-	if (addr > TASK_SIZE - len)
-		return -ENOMEM;
-	if (offset_in_page(addr))
-		return -EINVAL;
-	return addr;
+	return gua_final_checks(addr, len);
 }
 
 /* --- the kernel's own placement code --------------------------------------- */
@@ -467,13 +473,7 @@ static unsigned long kernel_search(struct dryrun_request *dr, unsigned long addr
 		addr = vmalens_mm_get_unmapped_area(dr->mm, file, addr, len,
 						    pgoff, flags);
 	}
-	if (IS_ERR_VALUE(addr))
-		return addr;
-	if (addr > TASK_SIZE - len)
-		return -ENOMEM;
-	if (offset_in_page(addr))
-		return -EINVAL;
-	return addr;
+	return gua_final_checks(addr, len);
 #endif
 }
 
