@@ -224,7 +224,7 @@ static void explain_report_error(const char *path, pid_t pid, int err)
 	}
 }
 
-static char *read_all(int fd, int *err)
+char *read_all(int fd, int *err)
 {
 	size_t len = 0, cap = 16384;
 	char *buf = malloc(cap), *tmp;

@@ -54,6 +54,8 @@ int usage_err(const char *cmd, const char *fmt, ...)
 char *read_report(const char *file, pid_t pid);
 /* The same without p_err(): NULL with *err set to the errno. */
 char *read_report_quiet(const char *file, pid_t pid, int *err);
+/* Read @fd to its end; NULL with *err set to the errno. */
+char *read_all(int fd, int *err);
 
 /* Parse "[PID] [help]" arguments of a per-process command. */
 int parse_pid_args(const char *cmd, int argc, char **argv, pid_t *pid);

@@ -171,39 +171,6 @@ int parse_proc_maps(char *text, struct vma_list *l)
 	return 0;
 }
 
-static char *read_fd_all(int fd, int *err)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap), *tmp;
-	ssize_t n;
-
-	while (buf) {
-		if (cap - len < 4096) {
-			tmp = realloc(buf, cap * 2);
-			if (!tmp)
-				break;
-			buf = tmp;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*err = errno;
-			free(buf);
-			return NULL;
-		}
-		if (n == 0) {
-			buf[len] = '\0';
-			return buf;
-		}
-		len += n;
-	}
-	free(buf);
-	*err = ENOMEM;
-	return NULL;
-}
-
 static int procmap_query_all(int fd, struct vma_list *l)
 {
 	static char name[PATH_MAX + 64];
@@ -289,7 +256,7 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 	}
 	vma_list_free(l);
 	l->guard = default_guard();
-	text = read_fd_all(fd, &err);
+	text = read_all(fd, &err);
 	close(fd);
 	if (!text) {
 		p_err("cannot read %s: %s", path, strerror(err));
