@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lens.h"
 #include "main.h"
 
 const char *bin_name = "vmalens";
@@ -206,15 +207,9 @@ static void explain_report_error(const char *path, pid_t pid, int err)
 {
 	switch (err) {
 	case ESRCH:
-		p_err("no such process: %d", pid);
-		break;
 	case EPERM:
-		p_err("not allowed to inspect process %d: needs CAP_SYS_PTRACE (without it, only vmalens's own process)",
-		      pid);
-		break;
 	case ENXIO:
-		p_err("process %d has no address space (a kernel thread or a zombie)",
-		      pid);
+		explain_pid_error(pid, err, path);	/* as the ioctls say it */
 		break;
 	case EINVAL:
 		p_err("%s rejected pid %d as invalid", path, pid);
