@@ -90,6 +90,27 @@ int dev_layout(int fd, pid_t pid, struct vmalens_mm_layout *l)
 #define VMAS_BATCH	256
 #define NAMES_SIZE	(64 * 1024)
 
+/* Append the module's record @r, named @name; NULL when out of memory. */
+struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
+			      const char *name)
+{
+	struct lvma *v = vma_list_add(l, name);
+
+	if (!v)
+		return NULL;
+	v->start = r->start;
+	v->end = r->end;
+	v->offset = r->offset;
+	v->vm_flags = r->vm_flags;
+	v->has_flags = true;
+	v->inode = r->inode;
+	v->dev_major = r->dev_major;
+	v->dev_minor = r->dev_minor;
+	v->kind = r->kind;
+	v->prot = r->prot;
+	return v;
+}
+
 /* The bulk export, resumed at ->next until the module says it is done. */
 int dev_vmas(int fd, pid_t pid, struct vma_list *l)
 {
@@ -122,28 +143,16 @@ int dev_vmas(int fd, pid_t pid, struct vma_list *l)
 		for (i = 0; i < req.vma_count; i++) {
 			const struct vmalens_vma *r = &rec[i];
 			char *name = "";
-			struct lvma *v;
 
 			if (r->name_len && r->name_off + r->name_len < req.names_size)
 				name = names + r->name_off;
 			/* the module never reports a VMA twice, but be safe */
 			if (l->nr && r->start < l->v[l->nr - 1].end)
 				continue;
-			v = vma_list_add(l, name);
-			if (!v) {
+			if (!vma_list_add_rec(l, r, name)) {
 				p_err("out of memory");
 				goto out;
 			}
-			v->start = r->start;
-			v->end = r->end;
-			v->offset = r->offset;
-			v->vm_flags = r->vm_flags;
-			v->has_flags = true;
-			v->inode = r->inode;
-			v->dev_major = r->dev_major;
-			v->dev_minor = r->dev_minor;
-			v->kind = r->kind;
-			v->prot = r->prot;
 		}
 		if (req.next && req.next <= start) {
 			p_err("VMALENS_IOC_VMAS did not advance (next 0x%llx)",

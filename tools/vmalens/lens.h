@@ -87,6 +87,8 @@ struct vma_list {
 
 void vma_list_free(struct vma_list *l);
 struct lvma *vma_list_add(struct vma_list *l, const char *name);
+struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
+			      const char *name);
 const char *vma_kind_name(uint32_t kind);
 int vma_kind_from_name(const char *s);
 void vma_perms(const struct lvma *v, char perms[5]);

@@ -363,7 +363,6 @@ static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, si
 	struct vmalens_mm_layout lay;
 	struct vmalens_query q, p;
 	bool have_prev = false;
-	struct lvma *v;
 	int ret;
 
 	ret = dev_query(fd, pid, addr, true, &q, name, sizeof(name));
@@ -378,35 +377,11 @@ static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, si
 		if (ret && ret != -ENOENT)
 			return -1;
 		have_prev = !ret;
-		if (have_prev) {
-			v = vma_list_add(l, pname);
-			if (!v)
-				goto oom;
-			v->start = p.vma.start;
-			v->end = p.vma.end;
-			v->offset = p.vma.offset;
-			v->vm_flags = p.vma.vm_flags;
-			v->has_flags = true;
-			v->inode = p.vma.inode;
-			v->dev_major = p.vma.dev_major;
-			v->dev_minor = p.vma.dev_minor;
-			v->kind = p.vma.kind;
-			v->prot = p.vma.prot;
-		}
+		if (have_prev && !vma_list_add_rec(l, &p.vma, pname))
+			goto oom;
 	}
-	v = vma_list_add(l, name);
-	if (!v)
+	if (!vma_list_add_rec(l, &q.vma, name))
 		goto oom;
-	v->start = q.vma.start;
-	v->end = q.vma.end;
-	v->offset = q.vma.offset;
-	v->vm_flags = q.vma.vm_flags;
-	v->has_flags = true;
-	v->inode = q.vma.inode;
-	v->dev_major = q.vma.dev_major;
-	v->dev_minor = q.vma.dev_minor;
-	v->kind = q.vma.kind;
-	v->prot = q.vma.prot;
 	*idx = l->nr - 1;
 	if (!dev_layout(fd, pid, &lay))
 		l->guard = lay.stack_guard_gap;
