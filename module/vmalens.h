@@ -69,7 +69,7 @@ void vmalens_put_target(struct vmalens_target *t);
 void vmalens_target_init(struct dentry *dir);
 
 /* vmalens_layout.c */
-int vmalens_read_sysctl_int(const char *path);
+int vmalens_sysctl_int(const char *name);
 unsigned long vmalens_mmap_min_addr(unsigned long *dac);
 long vmalens_ioctl_layout(void __user *uarg);
 int vmalens_read_layout(struct task_struct *task, struct mm_struct *mm,

@@ -126,10 +126,10 @@ static int aslr_show(struct seq_file *m, void *unused)
 {
 	struct aslr_settings s;
 
-	s.rvs = vmalens_read_sysctl_int("/proc/sys/kernel/randomize_va_space");
-	s.rnd_bits = vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_bits");
+	s.rvs = vmalens_sysctl_int("kernel/randomize_va_space");
+	s.rnd_bits = vmalens_sysctl_int("vm/mmap_rnd_bits");
 	s.rnd_compat_bits =
-		vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_compat_bits");
+		vmalens_sysctl_int("vm/mmap_rnd_compat_bits");
 
 	seq_printf(m, "page_size: %lu\n", PAGE_SIZE);
 	seq_printf(m, "randomize_va_space: %d\n", s.rvs);

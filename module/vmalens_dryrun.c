@@ -708,7 +708,7 @@ static void dryrun_read_limits(struct dryrun_request *dr)
 	int val;
 
 	dr->min_addr = vmalens_mmap_min_addr(&dr->dac_min_addr);
-	val = vmalens_read_sysctl_int("/proc/sys/vm/max_map_count");
+	val = vmalens_sysctl_int("vm/max_map_count");
 	dr->max_map_count = val > 0 ? val : DEFAULT_MAX_MAP_COUNT;
 	dr->guard_gap = vmalens_stack_guard_gap();
 }

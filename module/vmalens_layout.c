@@ -48,19 +48,20 @@ static int vmalens_read_proc(const char *path, char *buf, size_t size)
 }
 
 /**
- * vmalens_read_sysctl_int() - read an integer sysctl the kernel does not export
- * @path: its file under /proc/sys
+ * vmalens_sysctl_int() - read an integer sysctl the kernel does not export
+ * @name: its path below /proc/sys, e.g. "vm/mmap_rnd_bits"
  *
  * mmap_rnd_bits, mmap_min_addr and friends are not exported to modules;
  * their sysctl files are the kernel's own interface to the same values.
  *
  * Return: the value, or -1 if it cannot be read.
  */
-int vmalens_read_sysctl_int(const char *path)
+int vmalens_sysctl_int(const char *name)
 {
-	char buf[24];
+	char path[64], buf[24];
 	int val;
 
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
 	if (vmalens_read_proc(path, buf, sizeof(buf)))
 		return -1;
 	if (kstrtoint(strim(buf), 10, &val))
@@ -79,7 +80,7 @@ int vmalens_read_sysctl_int(const char *path)
  */
 unsigned long vmalens_mmap_min_addr(unsigned long *dac)
 {
-	int val = vmalens_read_sysctl_int("/proc/sys/vm/mmap_min_addr");
+	int val = vmalens_sysctl_int("vm/mmap_min_addr");
 	unsigned long min_addr;
 
 	*dac = val > 0 ? val : 0;
@@ -230,9 +231,9 @@ static int layout_show(struct seq_file *m, void *unused)
 	show_layout(m, &lay);
 	/* Read the sysctls with no lock held: they go through the VFS. */
 	seq_printf(m, "mmap_rnd_bits: %d\n",
-		   vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_bits"));
+		   vmalens_sysctl_int("vm/mmap_rnd_bits"));
 	seq_printf(m, "mmap_rnd_compat_bits: %d\n",
-		   vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_compat_bits"));
+		   vmalens_sysctl_int("vm/mmap_rnd_compat_bits"));
 	seq_printf(m, "stack_guard_gap: %lu\n", vmalens_stack_guard_gap());
 	return 0;
 }
@@ -324,9 +325,9 @@ static void ioc_fill_layout(const struct vmalens_layout *lay,
 	out->page_size = PAGE_SIZE;
 	out->stack_guard_gap = vmalens_stack_guard_gap();
 	out->mmap_min_addr = vmalens_mmap_min_addr(&dac);
-	out->mmap_rnd_bits = vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_bits");
+	out->mmap_rnd_bits = vmalens_sysctl_int("vm/mmap_rnd_bits");
 	out->mmap_rnd_compat_bits =
-		vmalens_read_sysctl_int("/proc/sys/vm/mmap_rnd_compat_bits");
+		vmalens_sysctl_int("vm/mmap_rnd_compat_bits");
 	strscpy(out->comm, lay->comm, sizeof(out->comm));
 }
 

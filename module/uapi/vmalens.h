@@ -21,8 +21,12 @@
  *           flags, non-zero reserved fields
  *   EFAULT  a user pointer that cannot be read or written
  *   ESRCH   no such pid in the caller's pid namespace
- *   EPERM   another process and the caller lacks CAP_SYS_PTRACE
+ *   EPERM   another process, and the caller or the opener of the file
+ *           lacks CAP_SYS_PTRACE (see "Who may look at what" in README.md)
  *   ENXIO   the process has no address space (kernel thread, zombie)
+ *   EINTR   a fatal signal arrived while waiting for the process's locks
+ *   EAGAIN  the process is in the middle of exec and its new address
+ *           space has no layout yet; ask again
  */
 #ifndef _UAPI_VMALENS_H
 #define _UAPI_VMALENS_H
@@ -32,9 +36,10 @@
 
 /*
  * Bumped whenever a struct below gains a field or an ioctl changes meaning.
- * Readers check it in /sys/kernel/debug/vmalens/version.
+ * Readers check it with VMALENS_IOC_VERSION, or in
+ * /sys/class/misc/vmalens/abi_version (no debugfs needed).
  */
-#define VMALENS_ABI_VERSION	1
+#define VMALENS_ABI_VERSION	2
 
 #define VMALENS_DEVICE		"/dev/vmalens"
 
@@ -325,6 +330,114 @@ struct vmalens_query {
 
 #define VMALENS_QUERY_SIZE_VER0		112
 
+/* --- VMALENS_IOC_VERSION -------------------------------------------------- */
+
+/**
+ * struct vmalens_version - VMALENS_IOC_VERSION: which module answers
+ * @size:	in: sizeof(struct vmalens_version)
+ * @flags:	in: none defined yet, must be 0
+ * @abi_version: out: the module's VMALENS_ABI_VERSION
+ * @page_size:	out: bytes per page of the running kernel
+ * @version:	out: the module's version string, NUL-terminated
+ *
+ * Needs no pid and no debugfs; the same facts are in
+ * /sys/module/vmalens/version and /sys/class/misc/vmalens/abi_version.
+ */
+struct vmalens_version {
+	__u64 size;
+	__u32 flags;
+	__u32 abi_version;
+	__u64 page_size;
+	char version[32];
+};
+
+#define VMALENS_VERSION_SIZE_VER0	56	/* sizeof first version */
+
+/* --- VMALENS_IOC_ASLR ----------------------------------------------------- */
+
+/* Indexes of vmalens_aslr.regions */
+enum vmalens_aslr_region {
+	VMALENS_ASLR_MMAP_BASE	= 0,	/* mm->mmap_base */
+	VMALENS_ASLR_MMAP_FIRST	= 1,	/* the first mmap without a hint */
+	VMALENS_ASLR_STACK	= 2,	/* the initial stack pointer */
+	VMALENS_ASLR_HEAP	= 3,	/* start_brk */
+	VMALENS_ASLR_EXEC	= 4,	/* the load address of a PIE */
+	VMALENS_ASLR_VDSO	= 5,	/* the vDSO */
+	VMALENS_ASLR_NR_REGIONS	= 6,
+};
+
+/**
+ * struct vmalens_aslr_bits - the randomization the kernel promises one region
+ * @bits:	random bits of a 64-bit process at the current settings (0
+ *		when kernel.randomize_va_space is below @min_rvs)
+ * @shift:	the lowest address bit they change
+ * @compat_bits: the same for a 32-bit process, -1 without compat support
+ * @compat_shift: the same for a 32-bit process, -1 without compat support
+ * @min_rvs:	the kernel.randomize_va_space value that turns them on
+ * @reserved:	0
+ * @source:	the kernel function or constant the bits come from,
+ *		NUL-terminated ("arch_mmap_rnd", "arch_randomize_brk", ...)
+ */
+struct vmalens_aslr_bits {
+	__s32 bits;
+	__s32 shift;
+	__s32 compat_bits;
+	__s32 compat_shift;
+	__s32 min_rvs;
+	__u32 reserved;
+	char source[40];
+};
+
+/**
+ * struct vmalens_aslr - VMALENS_IOC_ASLR: the kernel's ASLR constants and
+ *	settings, and the bits each region gets from them (the binary twin
+ *	of the debugfs "aslr" file)
+ * @size:	in: sizeof(struct vmalens_aslr)
+ * @flags:	in: none defined yet, must be 0
+ * @nr_regions:	out: how many entries of @regions are filled
+ * @page_size:	out: bytes per page
+ * @randomize_va_space: out: kernel.randomize_va_space
+ * @mmap_rnd_bits: out: vm.mmap_rnd_bits, -1 where the arch has none
+ * @mmap_rnd_bits_min: out: its lowest allowed value (CONFIG_ARCH_MMAP_RND_BITS_MIN)
+ * @mmap_rnd_bits_max: out: its highest allowed value
+ * @mmap_rnd_compat_bits: out: vm.mmap_rnd_compat_bits, -1 without compat
+ * @mmap_rnd_compat_bits_min: out: its lowest allowed value
+ * @mmap_rnd_compat_bits_max: out: its highest allowed value
+ * @thp_align_shift: out: log2 of the alignment given to hintless anonymous
+ *		mmaps of a PMD multiple (0: none)
+ * @stack_rnd_mask: out: STACK_RND_MASK of a 64-bit process, in pages
+ * @stack_rnd_compat_mask: out: STACK_RND_MASK of a 32-bit process, in pages
+ * @stack_subpage_range: out: bytes arch_align_stack() may subtract
+ * @brk_range:	out: arch_randomize_brk()'s range for a 64-bit process
+ * @brk_compat_range: out: the same for a 32-bit process
+ * @regions:	out: indexed by enum vmalens_aslr_region
+ *
+ * Settings are read from the kernel itself, never through the caller's
+ * view of /proc.
+ */
+struct vmalens_aslr {
+	__u64 size;
+	__u32 flags;
+	__u32 nr_regions;
+	__u64 page_size;
+	__s32 randomize_va_space;
+	__s32 mmap_rnd_bits;
+	__s32 mmap_rnd_bits_min;
+	__s32 mmap_rnd_bits_max;
+	__s32 mmap_rnd_compat_bits;
+	__s32 mmap_rnd_compat_bits_min;
+	__s32 mmap_rnd_compat_bits_max;
+	__s32 thp_align_shift;
+	__u64 stack_rnd_mask;
+	__u64 stack_rnd_compat_mask;
+	__u64 stack_subpage_range;
+	__u64 brk_range;
+	__u64 brk_compat_range;
+	struct vmalens_aslr_bits regions[8];
+};
+
+#define VMALENS_ASLR_SIZE_VER0		608	/* sizeof first version */
+
 #define VMALENS_IOC_LAYOUT \
 	_IOWR(VMALENS_IOC_MAGIC, 0x01, struct vmalens_mm_layout)
 #define VMALENS_IOC_VMAS \
@@ -333,5 +446,9 @@ struct vmalens_query {
 	_IOWR(VMALENS_IOC_MAGIC, 0x03, struct vmalens_query)
 #define VMALENS_IOC_UNMAPPED_AREA \
 	_IOWR(VMALENS_IOC_MAGIC, 0x04, struct vmalens_unmapped_area)
+#define VMALENS_IOC_VERSION \
+	_IOWR(VMALENS_IOC_MAGIC, 0x05, struct vmalens_version)
+#define VMALENS_IOC_ASLR \
+	_IOWR(VMALENS_IOC_MAGIC, 0x06, struct vmalens_aslr)
 
 #endif /* _UAPI_VMALENS_H */
