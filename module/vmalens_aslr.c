@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmalens: the "aslr" report, how many random bits the kernel puts into
- * each region of a new process, from its own constants and settings.
+ * vmalens: how many random bits the kernel puts into each region of a new
+ * process, from its own constants and settings: the debugfs "aslr" report
+ * and VMALENS_IOC_ASLR, both filled by aslr_fill().
  *
  * Userspace samples real processes and compares (vmalens aslr).  The
  * values here are what the code of this kernel promises at the current
@@ -16,33 +17,40 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
+#include "uapi/vmalens.h"
 #include "vmalens.h"
 #include "vmalens_compat.h"
 
 /* start_stack is rounded to 16 bytes (STACK_ROUND in binfmt_elf.c) */
 #define VMALENS_STACK_ALIGN_SHIFT	4
 
+/* The region names of the "aslr" file, by enum vmalens_aslr_region. */
+static const char *const aslr_region_names[VMALENS_ASLR_NR_REGIONS] = {
+	[VMALENS_ASLR_MMAP_BASE]	= "mmap_base",
+	[VMALENS_ASLR_MMAP_FIRST]	= "mmap_first",
+	[VMALENS_ASLR_STACK]		= "stack",
+	[VMALENS_ASLR_HEAP]		= "heap",
+	[VMALENS_ASLR_EXEC]		= "exec",
+	[VMALENS_ASLR_VDSO]		= "vdso",
+};
+
 /*
- * The theoretical randomization of one region.
- * @bits:     random bits in the address at the current settings
+ * The theoretical randomization of one region, whatever the value of
+ * kernel.randomize_va_space.
+ * @bits:     random bits in the address
  * @shift:    the lowest address bit they can change
  * @min_rvs:  the kernel.randomize_va_space value that turns them on
  * @source:   where the bits come from, as the kernel names it
  */
 struct aslr_region {
-	const char *name;
 	int bits;
 	int shift;
 	int min_rvs;
 	const char *source;
-};
-
-/* The sysctl values the report is computed from. */
-struct aslr_settings {
-	int rvs;		/* kernel.randomize_va_space */
-	int rnd_bits;		/* vm.mmap_rnd_bits */
-	int rnd_compat_bits;	/* vm.mmap_rnd_compat_bits, -1 if none */
 };
 
 /* STACK_RND_MASK is a page count of the form 2^n - 1 */
@@ -69,89 +77,171 @@ static int aslr_brk_bits(bool compat)
 	return ilog2(vmalens_brk_range(compat)) - PAGE_SHIFT;
 }
 
-static void show_region(struct seq_file *m, const struct aslr_settings *s,
-			const struct aslr_region *native,
-			const struct aslr_region *compat)
+/* One entry of vmalens_aslr.regions; @compat is NULL without compat. */
+static void aslr_fill_region(struct vmalens_aslr_bits *out, int rvs,
+			     const struct aslr_region *native,
+			     const struct aslr_region *compat)
 {
-	int bits = s->rvs >= native->min_rvs ? native->bits : 0;
-
-	seq_printf(m, "region: %s\n", native->name);
-	seq_printf(m, "bits: %d\nshift: %d\n", bits, native->shift);
+	out->bits = rvs >= native->min_rvs ? native->bits : 0;
+	out->shift = native->shift;
 	if (compat) {
-		bits = s->rvs >= compat->min_rvs ? compat->bits : 0;
-		seq_printf(m, "compat_bits: %d\ncompat_shift: %d\n", bits,
-			   compat->shift);
+		out->compat_bits = rvs >= compat->min_rvs ? compat->bits : 0;
+		out->compat_shift = compat->shift;
 	} else {
-		seq_puts(m, "compat_bits: -1\ncompat_shift: -1\n");
+		out->compat_bits = -1;
+		out->compat_shift = -1;
 	}
-	seq_printf(m, "randomize_va_space_min: %d\n", native->min_rvs);
-	seq_printf(m, "source: %s\n", native->source);
+	out->min_rvs = native->min_rvs;
+	out->reserved = 0;
+	strscpy(out->source, native->source, sizeof(out->source));
 }
 
-static void show_regions(struct seq_file *m, const struct aslr_settings *s)
+/* The regions, from the settings aslr_fill() has already stored in @a. */
+static void aslr_fill_regions(struct vmalens_aslr *a)
 {
-	int rnd = max(s->rnd_bits, 0), crnd = max(s->rnd_compat_bits, 0);
+	int rnd = max(a->mmap_rnd_bits, 0), crnd = max(a->mmap_rnd_compat_bits, 0);
 	int stack_bits = aslr_stack_page_bits(false) + aslr_stack_subpage_bits();
 	int cstack_bits = aslr_stack_page_bits(true) + aslr_stack_subpage_bits();
-	const struct aslr_region native[] = {
-		{ "mmap_base", rnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
-		{ "mmap_first", rnd, PAGE_SHIFT, 1, "mmap_base" },
-		{ "stack", stack_bits, VMALENS_STACK_ALIGN_SHIFT, 1,
-		  "STACK_RND_MASK+arch_align_stack" },
-		{ "heap", aslr_brk_bits(false), PAGE_SHIFT, 2,
-		  "arch_randomize_brk" },
-		{ "exec", rnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
-		{ "vdso", VMALENS_VDSO_NEAR_STACK ? aslr_stack_page_bits(false) :
-		  rnd, PAGE_SHIFT, 1, VMALENS_VDSO_NEAR_STACK ?
-		  "vdso_addr" : "mmap_base" },
+	const struct aslr_region native[VMALENS_ASLR_NR_REGIONS] = {
+		[VMALENS_ASLR_MMAP_BASE] = { rnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
+		[VMALENS_ASLR_MMAP_FIRST] = { rnd, PAGE_SHIFT, 1, "mmap_base" },
+		[VMALENS_ASLR_STACK] = { stack_bits, VMALENS_STACK_ALIGN_SHIFT, 1,
+					 "STACK_RND_MASK+arch_align_stack" },
+		[VMALENS_ASLR_HEAP] = { aslr_brk_bits(false), PAGE_SHIFT, 2,
+					"arch_randomize_brk" },
+		[VMALENS_ASLR_EXEC] = { rnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
+		[VMALENS_ASLR_VDSO] = { VMALENS_VDSO_NEAR_STACK ?
+					aslr_stack_page_bits(false) : rnd,
+					PAGE_SHIFT, 1, VMALENS_VDSO_NEAR_STACK ?
+					"vdso_addr" : "mmap_base" },
 	};
-	const struct aslr_region compat[] = {
-		{ "mmap_base", crnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
-		{ "mmap_first", crnd, PAGE_SHIFT, 1, "mmap_base" },
-		{ "stack", cstack_bits, VMALENS_STACK_ALIGN_SHIFT, 1,
-		  "STACK_RND_MASK+arch_align_stack" },
-		{ "heap", aslr_brk_bits(true), PAGE_SHIFT, 2,
-		  "arch_randomize_brk" },
-		{ "exec", crnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
-		{ "vdso", crnd, PAGE_SHIFT, 1, "mmap_base" },
+	const struct aslr_region compat[VMALENS_ASLR_NR_REGIONS] = {
+		[VMALENS_ASLR_MMAP_BASE] = { crnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
+		[VMALENS_ASLR_MMAP_FIRST] = { crnd, PAGE_SHIFT, 1, "mmap_base" },
+		[VMALENS_ASLR_STACK] = { cstack_bits, VMALENS_STACK_ALIGN_SHIFT, 1,
+					 "STACK_RND_MASK+arch_align_stack" },
+		[VMALENS_ASLR_HEAP] = { aslr_brk_bits(true), PAGE_SHIFT, 2,
+					"arch_randomize_brk" },
+		[VMALENS_ASLR_EXEC] = { crnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
+		[VMALENS_ASLR_VDSO] = { crnd, PAGE_SHIFT, 1, "mmap_base" },
 	};
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(native); i++)
-		show_region(m, s, &native[i],
-			    s->rnd_compat_bits >= 0 ? &compat[i] : NULL);
+	BUILD_BUG_ON(ARRAY_SIZE(a->regions) < VMALENS_ASLR_NR_REGIONS);
+	for (i = 0; i < VMALENS_ASLR_NR_REGIONS; i++)
+		aslr_fill_region(&a->regions[i], a->randomize_va_space, &native[i],
+				 a->mmap_rnd_compat_bits >= 0 ? &compat[i] : NULL);
+	a->nr_regions = VMALENS_ASLR_NR_REGIONS;
+}
+
+/*
+ * Every output field of @a, for the file and the ioctl alike; @a->size and
+ * @a->flags are left as the caller set them.
+ */
+static void aslr_fill(struct vmalens_aslr *a)
+{
+	a->page_size = PAGE_SIZE;
+	a->randomize_va_space = vmalens_sysctl_int("kernel/randomize_va_space");
+	a->mmap_rnd_bits = vmalens_sysctl_int("vm/mmap_rnd_bits");
+	a->mmap_rnd_bits_min = VMALENS_MMAP_RND_BITS_MIN;
+	a->mmap_rnd_bits_max = VMALENS_MMAP_RND_BITS_MAX;
+	a->mmap_rnd_compat_bits = vmalens_sysctl_int("vm/mmap_rnd_compat_bits");
+	a->mmap_rnd_compat_bits_min = VMALENS_MMAP_RND_COMPAT_BITS_MIN;
+	a->mmap_rnd_compat_bits_max = VMALENS_MMAP_RND_COMPAT_BITS_MAX;
+	a->thp_align_shift = VMALENS_THP_ANON_ALIGN_SHIFT;
+	a->stack_rnd_mask = vmalens_stack_rnd_mask(false);
+	a->stack_rnd_compat_mask = vmalens_stack_rnd_mask(true);
+	a->stack_subpage_range = VMALENS_STACK_SUBPAGE_RANGE;
+	a->brk_range = vmalens_brk_range(false);
+	a->brk_compat_range = vmalens_brk_range(true);
+	memset(a->regions, 0, sizeof(a->regions));
+	aslr_fill_regions(a);
+}
+
+static void show_region(struct seq_file *m, const char *name,
+			const struct vmalens_aslr_bits *r)
+{
+	seq_printf(m, "region: %s\n", name);
+	seq_printf(m, "bits: %d\nshift: %d\n", r->bits, r->shift);
+	seq_printf(m, "compat_bits: %d\ncompat_shift: %d\n", r->compat_bits,
+		   r->compat_shift);
+	seq_printf(m, "randomize_va_space_min: %d\n", r->min_rvs);
+	seq_printf(m, "source: %s\n", r->source);
+}
+
+static void show_aslr(struct seq_file *m, const struct vmalens_aslr *a)
+{
+	unsigned int i;
+
+	seq_printf(m, "page_size: %llu\n", a->page_size);
+	seq_printf(m, "randomize_va_space: %d\n", a->randomize_va_space);
+	seq_printf(m, "mmap_rnd_bits: %d\n", a->mmap_rnd_bits);
+	seq_printf(m, "mmap_rnd_bits_min: %d\nmmap_rnd_bits_max: %d\n",
+		   a->mmap_rnd_bits_min, a->mmap_rnd_bits_max);
+	seq_printf(m, "mmap_rnd_compat_bits: %d\n", a->mmap_rnd_compat_bits);
+	seq_printf(m, "mmap_rnd_compat_bits_min: %d\n",
+		   a->mmap_rnd_compat_bits_min);
+	seq_printf(m, "mmap_rnd_compat_bits_max: %d\n",
+		   a->mmap_rnd_compat_bits_max);
+	seq_printf(m, "stack_rnd_mask: 0x%llx\nstack_rnd_compat_mask: 0x%llx\n",
+		   a->stack_rnd_mask, a->stack_rnd_compat_mask);
+	seq_printf(m, "stack_subpage_range: %llu\n", a->stack_subpage_range);
+	seq_printf(m, "brk_range: 0x%llx\nbrk_compat_range: 0x%llx\n",
+		   a->brk_range, a->brk_compat_range);
+	seq_printf(m, "thp_align_shift: %d\n", a->thp_align_shift);
+	for (i = 0; i < a->nr_regions; i++)
+		show_region(m, aslr_region_names[i], &a->regions[i]);
 }
 
 static int aslr_show(struct seq_file *m, void *unused)
 {
-	struct aslr_settings s;
+	struct vmalens_aslr *a = kzalloc(sizeof(*a), GFP_KERNEL);
 
-	s.rvs = vmalens_sysctl_int("kernel/randomize_va_space");
-	s.rnd_bits = vmalens_sysctl_int("vm/mmap_rnd_bits");
-	s.rnd_compat_bits =
-		vmalens_sysctl_int("vm/mmap_rnd_compat_bits");
-
-	seq_printf(m, "page_size: %lu\n", PAGE_SIZE);
-	seq_printf(m, "randomize_va_space: %d\n", s.rvs);
-	seq_printf(m, "mmap_rnd_bits: %d\n", s.rnd_bits);
-	seq_printf(m, "mmap_rnd_bits_min: %d\nmmap_rnd_bits_max: %d\n",
-		   VMALENS_MMAP_RND_BITS_MIN, VMALENS_MMAP_RND_BITS_MAX);
-	seq_printf(m, "mmap_rnd_compat_bits: %d\n", s.rnd_compat_bits);
-	seq_printf(m, "mmap_rnd_compat_bits_min: %d\n",
-		   VMALENS_MMAP_RND_COMPAT_BITS_MIN);
-	seq_printf(m, "mmap_rnd_compat_bits_max: %d\n",
-		   VMALENS_MMAP_RND_COMPAT_BITS_MAX);
-	seq_printf(m, "stack_rnd_mask: 0x%lx\nstack_rnd_compat_mask: 0x%lx\n",
-		   vmalens_stack_rnd_mask(false), vmalens_stack_rnd_mask(true));
-	seq_printf(m, "stack_subpage_range: %lu\n",
-		   (unsigned long)VMALENS_STACK_SUBPAGE_RANGE);
-	seq_printf(m, "brk_range: 0x%lx\nbrk_compat_range: 0x%lx\n",
-		   vmalens_brk_range(false), vmalens_brk_range(true));
-	seq_printf(m, "thp_align_shift: %d\n", VMALENS_THP_ANON_ALIGN_SHIFT);
-	show_regions(m, &s);
+	if (!a)
+		return -ENOMEM;
+	aslr_fill(a);
+	show_aslr(m, a);
+	kfree(a);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aslr);
+
+/**
+ * vmalens_ioctl_aslr() - VMALENS_IOC_ASLR
+ * @uarg: the caller's struct vmalens_aslr
+ *
+ * The figures of the debugfs "aslr" file.  They describe the kernel, not a
+ * process: no pid, and no permission beyond opening /dev/vmalens.
+ *
+ * Return: 0 with the figures copied back, or a negative errno.
+ */
+long vmalens_ioctl_aslr(void __user *uarg)
+{
+	struct vmalens_aslr *out;
+	u64 usize;
+	long err;
+
+	err = vmalens_get_request_size(uarg, &usize, VMALENS_ASLR_SIZE_VER0);
+	if (err)
+		return err;
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	err = copy_struct_from_user(out, sizeof(*out), uarg, usize);
+	if (err)
+		goto out_free;
+	/* No flag is defined yet: refuse them all, so one can be added. */
+	err = -EINVAL;
+	if (out->flags)
+		goto out_free;
+	aslr_fill(out);
+	err = 0;
+	if (copy_to_user(uarg, out, min_t(u64, usize, sizeof(*out))))
+		err = -EFAULT;
+out_free:
+	kfree(out);
+	return err;
+}
 
 /**
  * vmalens_aslr_init() - create the "aslr" file
