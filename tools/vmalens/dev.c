@@ -52,6 +52,27 @@ int dev_open_or_explain(void)
 	return -1;
 }
 
+/* A failed ioctl that names no process: the errnos every request shares. */
+void explain_ioctl_error(int err, const char *what)
+{
+	switch (err) {
+	case ENOTTY:
+		p_err("%s: the loaded module does not know this request; is it older than this tool? check: %s version",
+		      what, bin_name);
+		break;
+	case EINTR:
+		p_err("%s: interrupted by a signal; try again", what);
+		break;
+	case EACCES:
+	case EPERM:
+		p_err("%s: permission denied; the device is root-only (mode 0600), try: sudo %s ...",
+		      what, bin_name);
+		break;
+	default:
+		p_err("%s: %s", what, strerror(err));
+	}
+}
+
 void explain_pid_error(pid_t pid, int err, const char *what)
 {
 	switch (err) {
@@ -65,9 +86,12 @@ void explain_pid_error(pid_t pid, int err, const char *what)
 	case ENXIO:
 		p_err("process %d has no address space (a kernel thread or a zombie)", pid);
 		break;
+	case EAGAIN:
+		p_err("process %d is in the middle of exec and has no layout yet; try again", pid);
+		break;
 	case ENOTTY:
-		p_err("%s: the loaded module does not know this request; is it older than this tool? check: %s version",
-		      what, bin_name);
+	case EINTR:
+		explain_ioctl_error(err, what);
 		break;
 	default:
 		p_err("%s for process %d: %s", what, pid, strerror(err));
@@ -84,6 +108,31 @@ int dev_layout(int fd, pid_t pid, struct vmalens_mm_layout *l)
 		return -1;
 	}
 	l->comm[sizeof(l->comm) - 1] = '\0';
+	return 0;
+}
+
+int dev_version(int fd, struct vmalens_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	if (ioctl(fd, VMALENS_IOC_VERSION, v))
+		return -errno;
+	v->version[sizeof(v->version) - 1] = '\0';
+	return 0;
+}
+
+int dev_aslr(int fd, struct vmalens_aslr *a)
+{
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	if (ioctl(fd, VMALENS_IOC_ASLR, a)) {
+		explain_ioctl_error(errno, "VMALENS_IOC_ASLR");
+		return -1;
+	}
+	for (i = 0; i < sizeof(a->regions) / sizeof(a->regions[0]); i++)
+		a->regions[i].source[sizeof(a->regions[i].source) - 1] = '\0';
 	return 0;
 }
 

@@ -107,7 +107,16 @@ int dev_vmas(int fd, pid_t pid, struct vma_list *l);
 int dev_query(int fd, pid_t pid, uint64_t addr, bool or_next,
 	      struct vmalens_query *q, char *name, size_t name_len);
 int dev_dryrun(int fd, struct vmalens_unmapped_area *ua);
+int dev_aslr(int fd, struct vmalens_aslr *a);
+/* Quiet, for version's fallback: 0 or -errno. */
+int dev_version(int fd, struct vmalens_version *v);
+/*
+ * The one mapping from a documented errno to a message with its hint
+ * (module/uapi/vmalens.h): ESRCH, EPERM, ENXIO, EAGAIN for a process;
+ * ENOTTY, EINTR, EACCES for any request.
+ */
 void explain_pid_error(pid_t pid, int err, const char *what);
+void explain_ioctl_error(int err, const char *what);
 
 /*
  * Without the module: PROCMAP_QUERY (6.11+), else /proc/PID/maps.
