@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lens.h"
 #include "main.h"
@@ -18,7 +19,7 @@ static int do_version(int argc, char **argv);
 #define PID_DETAILS \
 	"  PID is a process id in vmalens's pid namespace, or \"self\"; it defaults\n" \
 	"  to the vmalens process itself (like /proc/self).  Reading another\n" \
-	"  process needs CAP_SYS_PTRACE; debugfs itself needs root.\n"
+	"  process needs CAP_SYS_PTRACE; /dev/vmalens itself needs root.\n"
 
 #define PROBE_ARGS \
 	"PID --len SIZE [--hint ADDR] [--flags LIST] [--pgoff N] [--file PATH] " \
@@ -83,9 +84,12 @@ const struct cmd main_cmds[] = {
 	  "  and the alignment, next to the bits the kernel's constants and\n"
 	  "  sysctls promise, with a verdict: OK, WEAKER THAN CONFIGURED or NOT\n"
 	  "  RANDOMIZED.  Also samples per second and the cost relative to a bare\n"
-	  "  fork+exec.  Needs root (debugfs, and reading other processes).\n" },
+	  "  fork+exec.  Needs root (/dev/vmalens, and reading other processes).\n" },
 	{ "version", do_version, "",
-	  "show the versions of this tool and of the loaded module", NULL },
+	  "show the versions of this tool and of the loaded module",
+	  "  Asks /dev/vmalens (VMALENS_IOC_VERSION); without access to it, reads\n"
+	  "  /sys/module/vmalens/version and /sys/class/misc/vmalens/abi_version.\n"
+	  "  Succeeds, and says so, when the module is not loaded.\n" },
 	{ "help", do_help, "[COMMAND]",
 	  "show this help, or the help of one command", NULL },
 	{ 0 }
@@ -144,49 +148,140 @@ static int do_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* The module's version line: "vmalens 0.1.0 abi 1". */
+#define SYS_MODULE_DIR		"/sys/module/vmalens"
+#define SYS_MODULE_VERSION	SYS_MODULE_DIR "/version"
+#define SYS_ABI_VERSION		"/sys/class/misc/vmalens/abi_version"
+
+/* What is known of the loaded module; abi -1 and "" where unknown. */
+struct module_info {
+	bool loaded;
+	const char *source;		/* "ioctl" or "sysfs" */
+	char version[32];
+	int abi;
+	uint64_t page_size;		/* 0: unknown (sysfs has none) */
+	int dev_err;			/* why the ioctl was not used, or 0 */
+};
+
+/* The first line of a small sysfs file, without its newline; -errno. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	int err;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f)) {
+		err = ferror(f) ? -EIO : -ENODATA;
+		fclose(f);
+		return err;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * VMALENS_IOC_VERSION when the device opens (root), else the world-readable
+ * sysfs files: neither needs debugfs.
+ */
+static void module_info_read(struct module_info *m)
+{
+	struct vmalens_version v;
+	char abi[16];
+	int fd, err;
+
+	memset(m, 0, sizeof(*m));
+	m->abi = -1;
+	fd = dev_open();
+	if (fd >= 0) {
+		err = dev_version(fd, &v);
+		close(fd);
+		if (!err) {
+			m->loaded = true;
+			m->source = "ioctl";
+			snprintf(m->version, sizeof(m->version), "%s", v.version);
+			m->abi = v.abi_version;
+			m->page_size = v.page_size;
+			return;
+		}
+		m->dev_err = -err;	/* ENOTTY: a module older than the ioctl */
+	} else {
+		m->dev_err = errno;
+	}
+	m->loaded = !access(SYS_MODULE_DIR, F_OK);
+	if (!m->loaded)
+		return;
+	m->source = "sysfs";
+	read_line(SYS_MODULE_VERSION, m->version, sizeof(m->version));
+	if (!read_line(SYS_ABI_VERSION, abi, sizeof(abi)))
+		m->abi = atoi(abi);
+}
+
+static void version_json(const struct module_info *m)
+{
+	jsonw_start_object(json_wtr);
+	jsonw_string_field(json_wtr, "version", VMALENS_TOOL_VERSION);
+	jsonw_int_field(json_wtr, "abi", VMALENS_ABI_VERSION);
+	jsonw_name(json_wtr, "module");
+	if (!m->loaded) {
+		jsonw_null(json_wtr);
+		jsonw_end_object(json_wtr);
+		return;
+	}
+	jsonw_start_object(json_wtr);
+	jsonw_name(json_wtr, "version");
+	if (*m->version)
+		jsonw_string(json_wtr, m->version);
+	else
+		jsonw_null(json_wtr);
+	jsonw_name(json_wtr, "abi");
+	if (m->abi >= 0)
+		jsonw_int(json_wtr, m->abi);
+	else
+		jsonw_null(json_wtr);
+	jsonw_name(json_wtr, "page_size");
+	if (m->page_size)
+		jsonw_uint(json_wtr, m->page_size);
+	else
+		jsonw_null(json_wtr);
+	jsonw_string_field(json_wtr, "source", m->source);
+	jsonw_end_object(json_wtr);
+	jsonw_end_object(json_wtr);
+}
+
+static void version_plain(const struct module_info *m)
+{
+	printf("%s v%s (abi %d)\n", bin_name, VMALENS_TOOL_VERSION, VMALENS_ABI_VERSION);
+	if (!m->loaded) {
+		printf("module: not loaded (no %s); try: sudo insmod module/vmalens.ko\n",
+		       SYS_MODULE_DIR);
+		return;
+	}
+	printf("module v%s", *m->version ? m->version : "unknown");
+	if (m->abi >= 0)
+		printf(" (abi %d)%s", m->abi,
+		       m->abi != VMALENS_ABI_VERSION ? " -- abi mismatch" : "");
+	else
+		printf(" (abi unknown: no %s; older than this tool?)", SYS_ABI_VERSION);
+	if (m->dev_err == ENOTTY)
+		printf(", from sysfs: the module does not know VMALENS_IOC_VERSION");
+	else if (m->dev_err)
+		printf(", from sysfs (%s: %s)", VMALENS_DEVICE, strerror(m->dev_err));
+	putchar('\n');
+}
+
+/* "vmalens v0.1.0 (abi 2)", then the module's line; succeeds without it. */
 static int do_version(int argc, char **argv)
 {
-	char version[32] = "", *buf;
-	int abi = -1, err = 0;
+	struct module_info m;
 
 	(void)argv;
 	if (argc > 0)
 		return usage_err("version", "too many arguments");
-
-	buf = read_report_quiet("version", 0, &err);
-	if (buf && sscanf(buf, "vmalens %31s abi %d", version, &abi) != 2)
-		abi = -1;
-
-	if (json_output) {
-		jsonw_start_object(json_wtr);
-		jsonw_string_field(json_wtr, "version", VMALENS_TOOL_VERSION);
-		jsonw_int_field(json_wtr, "abi", VMALENS_ABI_VERSION);
-		jsonw_name(json_wtr, "module");
-		if (abi >= 0) {
-			jsonw_start_object(json_wtr);
-			jsonw_string_field(json_wtr, "version", version);
-			jsonw_int_field(json_wtr, "abi", abi);
-			jsonw_end_object(json_wtr);
-		} else {
-			jsonw_null(json_wtr);
-		}
-		jsonw_end_object(json_wtr);
-	} else {
-		printf("%s v%s (abi %d)\n", bin_name, VMALENS_TOOL_VERSION,
-		       VMALENS_ABI_VERSION);
-		if (abi >= 0)
-			printf("module v%s (abi %d)%s\n", version, abi,
-			       abi != VMALENS_ABI_VERSION ? " -- abi mismatch" : "");
-		else if (buf)
-			printf("module: unrecognised version line\n");
-		else if (err == ENOENT)
-			printf("module: not loaded, or debugfs not mounted\n");
-		else if (err == EACCES)
-			printf("module: unknown (debugfs is root-only)\n");
-		else
-			printf("module: unavailable (%s)\n", strerror(err));
-	}
-	free(buf);
+	module_info_read(&m);
+	if (json_output)
+		version_json(&m);
+	else
+		version_plain(&m);
 	return EXIT_OK;
 }
