@@ -155,6 +155,15 @@ void map_draw(FILE *f, const struct map_req *r);
 /* The band label of one VMA: its path or [name], else its kind. */
 const char *vma_label(const struct lvma *v);
 
+/*
+ * The layout of VMALENS_IOC_LAYOUT: one object for "layout --json" and the
+ * "layout" member of "show --json", and its plain twin (layout.c).
+ */
+void layout_json(const struct vmalens_mm_layout *l);
+void layout_plain(const struct vmalens_mm_layout *l);
+const char *layout_name(uint32_t layout);	/* "topdown" or "legacy" */
+int va_bits(uint64_t task_size);		/* 0x7ffffffff000 -> 47 */
+
 int do_show(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_query(int argc, char **argv);

@@ -65,7 +65,6 @@ bool is_help_arg(const char *arg);
 const char *human_size(unsigned long long bytes, char *buf, size_t len);
 
 /* Parse one whole report and print it (the unit test feeds them text). */
-int layout_show(char *buf);
 int vmas_show(char *buf);
 int tasks_show(char *buf);
 

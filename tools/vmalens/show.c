@@ -49,51 +49,6 @@ static void aslr_read(pid_t pid, struct aslr_state *a)
 	a->no_randomize = pers < 0 ? -1 : !!(pers & ADDR_NO_RANDOMIZE);
 }
 
-/* Bits of virtual address: task_size 0x7ffffffff000 -> 47. */
-static int va_bits(uint64_t task_size)
-{
-	int bits = 0;
-
-	while (bits < 64 && (1ULL << bits) < task_size)
-		bits++;
-	return bits;
-}
-
-static void layout_json(const struct vmalens_mm_layout *l)
-{
-	jsonw_name(json_wtr, "layout");
-	jsonw_start_object(json_wtr);
-	jsonw_string_field(json_wtr, "layout",
-			   l->layout == VMALENS_MODE_BOTTOMUP ? "legacy" : "topdown");
-	jsonw_uint_field(json_wtr, "compat", l->compat);
-	jsonw_hex_field(json_wtr, "mmap_base", l->mmap_base);
-	jsonw_hex_field(json_wtr, "mmap_legacy_base", l->mmap_legacy_base);
-	jsonw_hex_field(json_wtr, "mmap_compat_base", l->mmap_compat_base);
-	jsonw_hex_field(json_wtr, "mmap_compat_legacy_base", l->mmap_compat_legacy_base);
-	jsonw_hex_field(json_wtr, "task_size", l->task_size);
-	jsonw_uint_field(json_wtr, "va_bits", va_bits(l->task_size));
-	jsonw_hex_field(json_wtr, "start_code", l->start_code);
-	jsonw_hex_field(json_wtr, "end_code", l->end_code);
-	jsonw_hex_field(json_wtr, "start_data", l->start_data);
-	jsonw_hex_field(json_wtr, "end_data", l->end_data);
-	jsonw_hex_field(json_wtr, "start_brk", l->start_brk);
-	jsonw_hex_field(json_wtr, "brk", l->brk);
-	jsonw_hex_field(json_wtr, "start_stack", l->start_stack);
-	jsonw_hex_field(json_wtr, "arg_start", l->arg_start);
-	jsonw_hex_field(json_wtr, "arg_end", l->arg_end);
-	jsonw_hex_field(json_wtr, "env_start", l->env_start);
-	jsonw_hex_field(json_wtr, "env_end", l->env_end);
-	jsonw_hex_field(json_wtr, "vdso", l->vdso);
-	jsonw_uint_field(json_wtr, "map_count", l->map_count);
-	jsonw_uint_field(json_wtr, "total_vm", l->total_vm);
-	jsonw_uint_field(json_wtr, "page_size", l->page_size);
-	jsonw_uint_field(json_wtr, "stack_guard_gap", l->stack_guard_gap);
-	jsonw_uint_field(json_wtr, "mmap_min_addr", l->mmap_min_addr);
-	jsonw_int_field(json_wtr, "mmap_rnd_bits", l->mmap_rnd_bits);
-	jsonw_int_field(json_wtr, "mmap_rnd_compat_bits", l->mmap_rnd_compat_bits);
-	jsonw_end_object(json_wtr);
-}
-
 static void show_json(const struct vmalens_mm_layout *lay, const struct aslr_state *a,
 		      const struct vmalens_unmapped_area *ua, bool have_ua,
 		      const struct vma_list *l)
@@ -104,7 +59,8 @@ static void show_json(const struct vmalens_mm_layout *lay, const struct aslr_sta
 	jsonw_start_object(json_wtr);
 	jsonw_uint_field(json_wtr, "pid", lay->pid);
 	jsonw_string_field(json_wtr, "comm", lay->comm);
-	layout_json(lay);
+	jsonw_name(json_wtr, "layout");
+	layout_json(lay);	/* the object of "layout --json" */
 	jsonw_name(json_wtr, "aslr");
 	jsonw_start_object(json_wtr);
 	jsonw_int_field(json_wtr, "randomize_va_space", a->rvs);

@@ -256,21 +256,53 @@ static bool valid_json(const char *s)
 	return status == 0;
 }
 
+static const struct vmalens_mm_layout *layout_arg;
+
+static int layout_printer(char *unused)
+{
+	(void)unused;
+	if (json_output)
+		layout_json(layout_arg);
+	else
+		layout_plain(layout_arg);
+	return 0;
+}
+
+/* The one layout object: every field of the ioctl, typed, in order. */
+static void test_layout(void)
+{
+	struct vmalens_mm_layout l = {
+		.size = sizeof(l), .pid = 1234, .layout = VMALENS_MODE_BOTTOMUP,
+		.mmap_base = 0x2aaaaaaab000, .task_size = 0x7ffffffff000,
+		.start_brk = 0x55d0c2a3c000, .brk = 0x55d0c2a5d000, .map_count = 9,
+		.total_vm = 300, .page_size = 4096, .stack_guard_gap = 1 << 20,
+		.mmap_min_addr = 65536, .mmap_rnd_bits = 28, .mmap_rnd_compat_bits = -1,
+		.comm = "a \"b\"",
+	};
+	char *out;
+	int ret;
+
+	layout_arg = &l;
+	out = capture(layout_printer, "", true, &ret);
+	CHECK(valid_json(out), "invalid JSON: %s", out);
+	CHECK(strstr(out, "{\"pid\":1234,\"comm\":\"a \\\"b\\\"\",\"layout\":\"legacy\","
+		      "\"compat\":0,\"mmap_base\":\"0x2aaaaaaab000\",") == out, "json: %s", out);
+	CHECK(strstr(out, "\"task_size\":\"0x7ffffffff000\",\"va_bits\":47,") != NULL, "%s", out);
+	CHECK(strstr(out, "\"brk\":\"0x55d0c2a5d000\",") != NULL, "%s", out);
+	CHECK(strstr(out, "\"map_count\":9,\"total_vm\":300,\"page_size\":4096,"
+		      "\"stack_guard_gap\":1048576,\"mmap_min_addr\":65536,"
+		      "\"mmap_rnd_bits\":28,\"mmap_rnd_compat_bits\":-1}\n") != NULL, "%s", out);
+	out = capture(layout_printer, "", false, &ret);
+	CHECK(strstr(out, "\nmmap_base                0x2aaaaaaab000\n") != NULL,
+	      "plain layout:\n%s", out);
+	CHECK(strstr(out, "\nmmap_rnd_compat_bits     -1\n") && strstr(out, "\nlayout                   legacy\n"),
+	      "plain layout:\n%s", out);
+}
+
 static void test_printers(void)
 {
-	static const char layout[] =
-		"pid: 1234\ncomm: 42\nlayout: topdown\ncompat: 0\n"
-		"mmap_base: 0x7f0c2a3c4000\nmmap_rnd_bits: -1\nstack_guard_gap: 1048576\n";
 	char vmas[2048], *out;
 	int ret, len;
-
-	out = capture(layout_show, layout, true, &ret);
-	CHECK(ret == 0, "layout_show %d", ret);
-	CHECK_STR(out, "{\"pid\":1234,\"comm\":\"42\",\"layout\":\"topdown\",\"compat\":0,"
-		  "\"mmap_base\":\"0x7f0c2a3c4000\",\"mmap_rnd_bits\":-1,"
-		  "\"stack_guard_gap\":1048576}\n");
-	out = capture(layout_show, layout, false, &ret);
-	CHECK(strstr(out, "\nmmap_base        0x7f0c2a3c4000\n") != NULL, "plain layout:\n%s", out);
 
 	len = snprintf(vmas, sizeof(vmas), "-- gap 0x0-0x400000 4194304\n");
 	len += snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
@@ -735,6 +767,7 @@ int main(int argc, char **argv)
 	test_layout_lines();
 	test_task_lines();
 	test_json_escape();
+	test_layout();
 	test_printers();
 	test_aslr_stats();
 	test_aslr_theory();
