@@ -164,6 +164,14 @@ void layout_plain(const struct vmalens_mm_layout *l);
 const char *layout_name(uint32_t layout);	/* "topdown" or "legacy" */
 int va_bits(uint64_t task_size);		/* 0x7ffffffff000 -> 47 */
 
+/* The rows of "tasks" (tasks.c); printed in --sort order. */
+struct task_table {
+	struct vmalens_mm_layout *row;
+	size_t nr, cap;
+};
+
+int tasks_print(const struct task_table *t);
+
 int do_show(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_query(int argc, char **argv);

@@ -66,7 +66,6 @@ const char *human_size(unsigned long long bytes, char *buf, size_t len);
 
 /* Parse one whole report and print it (the unit test feeds them text). */
 int vmas_show(char *buf);
-int tasks_show(char *buf);
 
 /* vmalens aslr's options, parsed by main() with the global ones */
 extern int aslr_samples;

@@ -1,71 +1,137 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmalens tasks: the table of debugfs vmalens/tasks.
+ * vmalens tasks: every process with an address space, from /proc's pid
+ * list and VMALENS_IOC_LAYOUT per pid.
  */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <errno.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "lens.h"
 #include "main.h"
-#include "parse.h"
 
-struct task_table {
-	struct task_line *row;
-	uint64_t *total_vm;		/* pages, per row; NULL without the device */
-	size_t nr, cap;
+#define EXEC_RETRIES	3
+
+/* The processes that could not be listed, by cause. */
+struct tasks_skipped {
+	size_t denied;		/* EPERM */
+	size_t in_exec;		/* EAGAIN, still after EXEC_RETRIES */
+	size_t failed;		/* any other errno */
+	int failed_err;		/* the last of those */
 };
 
-static int tasks_parse(char *buf, struct task_table *t)
+static int tasks_add(struct task_table *t, const struct vmalens_mm_layout *lay)
 {
-	char *cursor = buf, *line;
-	struct task_line *tmp;
-	int lineno = 0;
+	struct vmalens_mm_layout *tmp;
 
-	while ((line = next_line(&cursor))) {
-		lineno++;
-		if (lineno == 1 && is_tasks_header(line))
-			continue;
-		if (t->nr == t->cap) {
-			t->cap = t->cap ? t->cap * 2 : 128;
-			tmp = realloc(t->row, t->cap * sizeof(*t->row));
-			if (!tmp) {
-				p_err("out of memory");
-				return -1;
-			}
-			t->row = tmp;
-		}
-		if (parse_task_line(line, &t->row[t->nr])) {
-			p_err("tasks: cannot parse line %d", lineno);
+	if (t->nr == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 128;
+		tmp = realloc(t->row, t->cap * sizeof(*t->row));
+		if (!tmp)
 			return -1;
-		}
-		t->nr++;
+		t->row = tmp;
 	}
+	t->row[t->nr++] = *lay;
 	return 0;
 }
 
-/* total_vm from VMALENS_IOC_LAYOUT; a process gone meanwhile shows 0. */
-static void tasks_total_vm(struct task_table *t)
+/* A /proc entry that names a process: digits only. */
+static pid_t proc_pid(const char *name)
+{
+	long v = 0;
+
+	if (!*name)
+		return 0;
+	for (; *name; name++) {
+		if (!isdigit((unsigned char)*name) || v > 0x7fffffff / 10)
+			return 0;
+		v = v * 10 + (*name - '0');
+	}
+	return v;
+}
+
+/*
+ * One pid: 1 listed, 0 skipped (counted in *s, or quietly: gone meanwhile,
+ * or a kernel thread), -1 after p_err() when no other pid can fare better.
+ */
+static int tasks_one(int fd, pid_t pid, struct task_table *t, struct tasks_skipped *s)
 {
 	struct vmalens_mm_layout lay;
-	int fd = dev_open();
-	size_t i;
+	int tries;
 
-	if (fd < 0)
-		return;
-	t->total_vm = calloc(t->nr + 1, sizeof(*t->total_vm));
-	for (i = 0; t->total_vm && i < t->nr; i++) {
+	for (tries = 0; ; tries++) {
 		memset(&lay, 0, sizeof(lay));
 		lay.size = sizeof(lay);
-		lay.pid = t->row[i].pid;
+		lay.pid = pid;
 		if (!ioctl(fd, VMALENS_IOC_LAYOUT, &lay))
-			t->total_vm[i] = lay.total_vm;
+			break;
+		switch (errno) {
+		case ESRCH:		/* exited since readdir() */
+		case ENXIO:		/* kernel thread, zombie */
+			return 0;
+		case EPERM:
+			s->denied++;
+			return 0;
+		case EAGAIN:		/* caught in exec: ask again */
+			if (tries < EXEC_RETRIES)
+				continue;
+			s->in_exec++;
+			return 0;
+		case ENOTTY:
+		case EINTR:
+			explain_ioctl_error(errno, "VMALENS_IOC_LAYOUT");
+			return -1;
+		default:
+			s->failed++;
+			s->failed_err = errno;
+			return 0;
+		}
 	}
-	close(fd);
+	lay.comm[sizeof(lay.comm) - 1] = '\0';
+	if (tasks_add(t, &lay)) {
+		p_err("out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+static int tasks_collect(int fd, struct task_table *t, struct tasks_skipped *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int ret = 0;
+	pid_t pid;
+
+	if (!d) {
+		p_err("cannot list processes: /proc: %s; is procfs mounted?", strerror(errno));
+		return -1;
+	}
+	while (ret >= 0 && (e = readdir(d))) {
+		pid = proc_pid(e->d_name);
+		if (pid > 0)
+			ret = tasks_one(fd, pid, t, s);
+	}
+	closedir(d);
+	return ret < 0 ? -1 : 0;
+}
+
+/* Skipped processes are never silent: one note on stderr, both outputs. */
+static void tasks_note(const struct tasks_skipped *s)
+{
+	if (s->denied)
+		fprintf(stderr, "note: %zu processes not listed: not allowed to inspect them (needs CAP_SYS_PTRACE)\n",
+			s->denied);
+	if (s->in_exec)
+		fprintf(stderr, "note: %zu processes not listed: in the middle of exec; try again\n",
+			s->in_exec);
+	if (s->failed)
+		fprintf(stderr, "note: %zu processes not listed: VMALENS_IOC_LAYOUT failed (%s)\n",
+			s->failed, strerror(s->failed_err));
 }
 
 static int sort_key;		/* 0 pid, 1 map_count, 2 total_vm */
@@ -74,7 +140,7 @@ static const struct task_table *sort_table;
 static int cmp_rows(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	const struct task_line *rx = &sort_table->row[x], *ry = &sort_table->row[y];
+	const struct vmalens_mm_layout *rx = &sort_table->row[x], *ry = &sort_table->row[y];
 	uint64_t kx, ky;
 
 	switch (sort_key) {
@@ -83,16 +149,16 @@ static int cmp_rows(const void *a, const void *b)
 		ky = ry->map_count;
 		break;
 	case 2:
-		kx = sort_table->total_vm ? sort_table->total_vm[x] : 0;
-		ky = sort_table->total_vm ? sort_table->total_vm[y] : 0;
+		kx = rx->total_vm;
+		ky = ry->total_vm;
 		break;
 	default:
-		return rx->pid - ry->pid;
+		return rx->pid < ry->pid ? -1 : rx->pid > ry->pid;
 	}
 	/* biggest first; ties by pid */
 	if (kx != ky)
 		return kx < ky ? 1 : -1;
-	return rx->pid - ry->pid;
+	return rx->pid < ry->pid ? -1 : rx->pid > ry->pid;
 }
 
 static size_t *tasks_order(const struct task_table *t)
@@ -118,14 +184,13 @@ static void tasks_print_plain(const struct task_table *t, const size_t *order)
 	printf("%7s %-8s %-16s %-16s %-16s %6s %10s %s\n", "PID", "LAYOUT",
 	       "MMAP_BASE", "START_BRK", "BRK", "MAPS", "TOTAL_VM", "COMM");
 	for (i = 0; i < t->nr; i++) {
-		const struct task_line *r = &t->row[order[i]];
+		const struct vmalens_mm_layout *r = &t->row[order[i]];
 
-		printf("%7d %-8s 0x%-14" PRIx64 " 0x%-14" PRIx64 " 0x%-14" PRIx64
-		       " %6u %10s %s\n", r->pid, r->layout, r->mmap_base, r->start_brk,
-		       r->brk, r->map_count,
-		       t->total_vm ? human_size(t->total_vm[order[i]] * sysconf(_SC_PAGESIZE),
-						size, sizeof(size)) : "-",
-		       r->comm);
+		printf("%7" PRIu32 " %-8s 0x%-14" PRIx64 " 0x%-14" PRIx64 " 0x%-14" PRIx64
+		       " %6" PRIu64 " %10s %s\n", (uint32_t)r->pid, layout_name(r->layout),
+		       (uint64_t)r->mmap_base, (uint64_t)r->start_brk, (uint64_t)r->brk,
+		       (uint64_t)r->map_count,
+		       human_size(r->total_vm * r->page_size, size, sizeof(size)), r->comm);
 	}
 }
 
@@ -135,54 +200,43 @@ static void tasks_print_json(const struct task_table *t, const size_t *order)
 
 	jsonw_start_array(json_wtr);
 	for (i = 0; i < t->nr; i++) {
-		const struct task_line *r = &t->row[order[i]];
+		const struct vmalens_mm_layout *r = &t->row[order[i]];
 
 		jsonw_start_object(json_wtr);
-		jsonw_int_field(json_wtr, "pid", r->pid);
+		jsonw_uint_field(json_wtr, "pid", r->pid);
 		jsonw_string_field(json_wtr, "comm", r->comm);
-		jsonw_string_field(json_wtr, "layout", r->layout);
+		jsonw_string_field(json_wtr, "layout", layout_name(r->layout));
 		jsonw_hex_field(json_wtr, "mmap_base", r->mmap_base);
 		jsonw_hex_field(json_wtr, "start_brk", r->start_brk);
 		jsonw_hex_field(json_wtr, "brk", r->brk);
 		jsonw_uint_field(json_wtr, "map_count", r->map_count);
-		if (t->total_vm)
-			jsonw_uint_field(json_wtr, "total_vm", t->total_vm[order[i]]);
+		jsonw_uint_field(json_wtr, "total_vm", r->total_vm);
 		jsonw_end_object(json_wtr);
 	}
 	jsonw_end_array(json_wtr);
 }
 
-/* Parse a whole report, then print it: nothing is printed on error. */
-int tasks_show(char *buf)
+int tasks_print(const struct task_table *t)
 {
-	struct task_table t = { 0 };
-	size_t *order = NULL;
-	int ret = EXIT_ERR;
+	size_t *order = tasks_order(t);
 
-	if (tasks_parse(buf, &t))
-		goto out;
-	tasks_total_vm(&t);
-	order = tasks_order(&t);
 	if (!order) {
 		p_err("out of memory");
-		goto out;
+		return EXIT_ERR;
 	}
 	if (json_output)
-		tasks_print_json(&t, order);
+		tasks_print_json(t, order);
 	else
-		tasks_print_plain(&t, order);
-	ret = EXIT_OK;
-out:
+		tasks_print_plain(t, order);
 	free(order);
-	free(t.total_vm);
-	free(t.row);
-	return ret;
+	return EXIT_OK;
 }
 
 int do_tasks(int argc, char **argv)
 {
-	char *buf;
-	int ret;
+	struct tasks_skipped skipped = { 0 };
+	struct task_table t = { 0 };
+	int fd, ret;
 
 	(void)argv;
 	ret = lens_check_opts("tasks", LOPT_SORT);
@@ -190,10 +244,15 @@ int do_tasks(int argc, char **argv)
 		return ret;
 	if (argc > 0)
 		return usage_err("tasks", "too many arguments");
-	buf = read_report("tasks", 0);
-	if (!buf)
+	fd = dev_open_or_explain();
+	if (fd < 0)
 		return EXIT_ERR;
-	ret = tasks_show(buf);
-	free(buf);
+	ret = EXIT_ERR;
+	if (!tasks_collect(fd, &t, &skipped))
+		ret = tasks_print(&t);
+	if (ret == EXIT_OK)
+		tasks_note(&skipped);
+	close(fd);
+	free(t.row);
 	return ret;
 }
