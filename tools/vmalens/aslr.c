@@ -2,8 +2,8 @@
 /*
  * vmalens aslr: start fresh processes, read each one's layout through the
  * module while it is stopped, and estimate how much randomness each region
- * shows, next to what the kernel's constants and sysctls promise (the
- * module's "aslr" report).
+ * shows, next to what the kernel's constants and sysctls promise
+ * (VMALENS_IOC_ASLR).  Nothing here needs debugfs.
  */
 #include <elf.h>
 #include <errno.h>
@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "aslr.h"
+#include "lens.h"
 #include "main.h"
-#include "parse.h"
 
 #define SAMPLER		"vmalens-aslr-sampler"
 #define SAMPLER32	"vmalens-aslr-sampler32"
@@ -109,117 +109,38 @@ static void finish(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static uint64_t field_hex(const char *v)
-{
-	return strtoull(v, NULL, 16);
-}
-
-/*
- * The first mmap'd object: the VMA the kernel placed first in the mmap
- * area, not counting the program itself, the stack, the heap and the
- * vdso/vvar pages: the highest file or anonymous VMA below mmap_base
- * (top-down), or the lowest at or above it (legacy).  For a dynamic
- * program stopped at exec that is its ELF interpreter; for the sampler,
- * its one anonymous page.
- */
-static bool find_mmap_first(char *vmas, uint64_t mmap_base, bool topdown,
-			    uint64_t start_code, uint64_t *first)
-{
-	char *cursor = vmas, *line, *prog = NULL;
-	struct vma_line *v = NULL, *tmp;
-	size_t n = 0, cap = 0, i;
-	bool found = false, in_prog;
-
-	while ((line = next_line(&cursor))) {
-		if (is_gap_line(line))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(v, cap * sizeof(*v));
-			if (!tmp)
-				break;
-			v = tmp;
-		}
-		if (!parse_vma_line(line, &v[n]))
-			n++;
-	}
-	for (i = 0; i < n; i++)
-		if (v[i].start <= start_code && start_code < v[i].end)
-			prog = v[i].path;
-	for (i = 0, in_prog = false; i < n; i++) {
-		/* the program's file VMAs, and the bss right after them */
-		if (prog && *prog && !strcmp(v[i].path, prog))
-			in_prog = true;
-		else if (!in_prog || *v[i].path || v[i].start != v[i - 1].end)
-			in_prog = false;
-		if (in_prog)
-			continue;
-		if (strcmp(v[i].kind, "file") && strcmp(v[i].kind, "anon"))
-			continue;
-		if (topdown && v[i].end <= mmap_base &&
-		    (!found || v[i].start > *first)) {
-			*first = v[i].start;
-			found = true;
-		} else if (!topdown && v[i].start >= mmap_base &&
-			   (!found || v[i].start < *first)) {
-			*first = v[i].start;
-			found = true;
-		}
-	}
-	free(v);
-	return found;
-}
-
 /* Read one stopped process's regions; p_err() and -1 on failure. */
-static int read_sample(pid_t pid, struct sample *s)
+static int read_sample(int fd, pid_t pid, struct sample *s)
 {
-	uint64_t start_code = 0, start_brk = 0;
-	char *layout, *vmas, *cursor, *line;
-	struct layout_field f;
-	bool topdown = true;
+	struct vmalens_mm_layout lay;
+	struct vma_list l = { 0 };
+	int ret = -1;
 
 	memset(s, 0, sizeof(*s));
-	layout = read_report("layout", pid);
-	if (!layout)
+	if (dev_layout(fd, pid, &lay))
 		return -1;
-	cursor = layout;
-	while ((line = next_line(&cursor))) {
-		if (parse_layout_line(line, &f))
-			continue;
-		if (!strcmp(f.key, "mmap_base")) {
-			s->v[REG_MMAP_BASE] = field_hex(f.value);
-			s->has[REG_MMAP_BASE] = true;
-		} else if (!strcmp(f.key, "start_stack")) {
-			s->v[REG_STACK] = field_hex(f.value);
-			s->has[REG_STACK] = true;
-		} else if (!strcmp(f.key, "start_brk")) {
-			start_brk = field_hex(f.value);
-		} else if (!strcmp(f.key, "start_code")) {
-			start_code = field_hex(f.value);
-		} else if (!strcmp(f.key, "vdso")) {
-			s->v[REG_VDSO] = field_hex(f.value);
-			s->has[REG_VDSO] = s->v[REG_VDSO] != 0;
-		} else if (!strcmp(f.key, "layout")) {
-			topdown = !strcmp(f.value, "topdown");
-		} else if (!strcmp(f.key, "compat")) {
-			s->compat = !strcmp(f.value, "1");
-		}
-	}
-	free(layout);
-	s->v[REG_EXEC] = start_code;
-	s->has[REG_EXEC] = start_code != 0;
-	s->v[REG_HEAP] = start_brk;
-	s->has[REG_HEAP] = start_brk != 0;
-	s->heap_rel = start_brk - start_code;
+	s->v[REG_MMAP_BASE] = lay.mmap_base;
+	s->has[REG_MMAP_BASE] = true;
+	s->v[REG_STACK] = lay.start_stack;
+	s->has[REG_STACK] = true;
+	s->v[REG_VDSO] = lay.vdso;
+	s->has[REG_VDSO] = lay.vdso != 0;
+	s->v[REG_EXEC] = lay.start_code;
+	s->has[REG_EXEC] = lay.start_code != 0;
+	s->v[REG_HEAP] = lay.start_brk;
+	s->has[REG_HEAP] = lay.start_brk != 0;
+	s->heap_rel = lay.start_brk - lay.start_code;
+	s->compat = lay.compat;
 
-	vmas = read_report("vmas", pid);
-	if (!vmas)
-		return -1;
+	if (dev_vmas(fd, pid, &l))
+		goto out;
 	s->has[REG_MMAP_FIRST] =
-		find_mmap_first(vmas, s->v[REG_MMAP_BASE], topdown, start_code,
-				&s->v[REG_MMAP_FIRST]);
-	free(vmas);
-	return 0;
+		aslr_mmap_first(&l, lay.mmap_base, lay.layout != VMALENS_MODE_BOTTOMUP,
+				lay.start_code, &s->v[REG_MMAP_FIRST]);
+	ret = 0;
+out:
+	vma_list_free(&l);
+	return ret;
 }
 
 /* The largest p_align of the program's PT_LOAD segments, or 0. */
@@ -292,14 +213,14 @@ static int log2_floor(uint64_t x)
 }
 
 /* Expected bits of each region, from the module's figures. */
-static void expect(const struct aslr_theory *t, struct aslr_result *r,
+static void expect(const struct vmalens_aslr *t, struct aslr_result *r,
 		   uint64_t p_align)
 {
-	long rnd = r->compat ? t->rnd_compat_bits : t->rnd_bits;
+	long rnd = r->compat ? t->mmap_rnd_compat_bits : t->mmap_rnd_bits;
 	int i, loss;
 
 	for (i = 0; i < REG_NR; i++) {
-		const struct aslr_theory_region *tr = &t->r[i];
+		const struct vmalens_aslr_bits *tr = &t->regions[i];
 
 		r->expected[i] = r->compat ? tr->compat_bits : tr->bits;
 		r->configured[i] = -1;
@@ -321,8 +242,8 @@ static void expect(const struct aslr_theory *t, struct aslr_result *r,
 		r->note[REG_MMAP_BASE] =
 			"mm->mmap_base; an ia32 task maps from mmap_compat_base (see mmap_first)";
 	if (r->compat) {
-		r->expected[REG_MMAP_BASE] = t->rvs ? t->rnd_bits : 0;
-		r->configured[REG_MMAP_BASE] = t->rnd_bits;
+		r->expected[REG_MMAP_BASE] = t->randomize_va_space ? t->mmap_rnd_bits : 0;
+		r->configured[REG_MMAP_BASE] = t->mmap_rnd_bits;
 	}
 #endif
 	for (i = 0; i < REG_NR; i++)
@@ -330,7 +251,7 @@ static void expect(const struct aslr_theory *t, struct aslr_result *r,
 			r->expected[i] = 0;
 }
 
-static int sample_all(char **argv, bool trace, int n, struct aslr_result *r)
+static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result *r)
 {
 	uint64_t *vals[REG_NR], *heap_rel;
 	size_t cnt[REG_NR] = { 0 }, nrel = 0;
@@ -348,7 +269,7 @@ static int sample_all(char **argv, bool trace, int n, struct aslr_result *r)
 		pid = start_stopped(argv, trace);
 		if (pid < 0)
 			goto out;
-		if (read_sample(pid, &s)) {
+		if (read_sample(fd, pid, &s)) {
 			finish(pid);
 			goto out;
 		}
@@ -422,16 +343,16 @@ static void print_bits_mask(uint64_t mask)
 	}
 }
 
-static void print_plain(const struct aslr_theory *t, const struct aslr_result *r,
+static void print_plain(const struct vmalens_aslr *t, const struct aslr_result *r,
 			const char *prog)
 {
 	int i;
 
-	printf("%d samples of %s%s; randomize_va_space %ld, mmap_rnd_bits %ld",
-	       r->nsamples, prog, r->compat ? " (compat)" : "", t->rvs,
-	       t->rnd_bits);
-	if (t->rnd_compat_bits >= 0)
-		printf(", mmap_rnd_compat_bits %ld", t->rnd_compat_bits);
+	printf("%d samples of %s%s; randomize_va_space %d, mmap_rnd_bits %d",
+	       r->nsamples, prog, r->compat ? " (compat)" : "", t->randomize_va_space,
+	       t->mmap_rnd_bits);
+	if (t->mmap_rnd_compat_bits >= 0)
+		printf(", mmap_rnd_compat_bits %d", t->mmap_rnd_compat_bits);
 	printf("\n\n%-10s %8s %6s %6s %10s %-37s %s\n", "REGION", "DISTINCT",
 	       "BITS", "EXPECT", "ALIGN", "RANGE", "VERDICT");
 	for (i = 0; i < REG_NR; i++) {
@@ -478,7 +399,7 @@ static void json_double(json_writer_t *w, const char *name, double v)
 	jsonw_printf(w, "%.2f", v);
 }
 
-static void print_json(const struct aslr_theory *t, const struct aslr_result *r,
+static void print_json(const struct vmalens_aslr *t, const struct aslr_result *r,
 		       const char *prog)
 {
 	int i;
@@ -487,10 +408,10 @@ static void print_json(const struct aslr_theory *t, const struct aslr_result *r,
 	jsonw_string_field(json_wtr, "program", prog);
 	jsonw_bool_field(json_wtr, "compat", r->compat);
 	jsonw_int_field(json_wtr, "samples", r->nsamples);
-	jsonw_int_field(json_wtr, "randomize_va_space", t->rvs);
-	jsonw_int_field(json_wtr, "mmap_rnd_bits", t->rnd_bits);
-	jsonw_int_field(json_wtr, "mmap_rnd_compat_bits", t->rnd_compat_bits);
-	jsonw_int_field(json_wtr, "page_size", t->page_size);
+	jsonw_int_field(json_wtr, "randomize_va_space", t->randomize_va_space);
+	jsonw_int_field(json_wtr, "mmap_rnd_bits", t->mmap_rnd_bits);
+	jsonw_int_field(json_wtr, "mmap_rnd_compat_bits", t->mmap_rnd_compat_bits);
+	jsonw_uint_field(json_wtr, "page_size", t->page_size);
 	jsonw_name(json_wtr, "regions");
 	jsonw_start_array(json_wtr);
 	for (i = 0; i < REG_NR; i++) {
@@ -520,7 +441,7 @@ static void print_json(const struct aslr_theory *t, const struct aslr_result *r,
 		jsonw_hex_field(json_wtr, "min", s->min);
 		jsonw_hex_field(json_wtr, "max", s->max);
 		jsonw_hex_field(json_wtr, "align", s->align);
-		jsonw_string_field(json_wtr, "source", t->r[i].source);
+		jsonw_string_field(json_wtr, "source", t->regions[i].source);
 		if (r->note[i])
 			jsonw_string_field(json_wtr, "note", r->note[i]);
 		jsonw_end_object(json_wtr);
@@ -534,11 +455,11 @@ static void print_json(const struct aslr_theory *t, const struct aslr_result *r,
 
 int do_aslr(int argc, char **argv)
 {
-	char sampler[PATH_MAX], **pargv = NULL, *text;
+	char sampler[PATH_MAX], **pargv = NULL;
 	static char *sampler_argv[2];
-	struct aslr_theory t;
-	struct aslr_result *r;
-	int n = aslr_samples ? aslr_samples : DEFAULT_SAMPLES, i, ret = EXIT_ERR;
+	struct vmalens_aslr t;
+	struct aslr_result *r = NULL;
+	int n = aslr_samples ? aslr_samples : DEFAULT_SAMPLES, i, fd, ret = EXIT_ERR;
 	bool trace = aslr_exec != NULL;
 
 	if (n < 2 || n > MAX_SAMPLES)
@@ -549,20 +470,21 @@ int do_aslr(int argc, char **argv)
 	if (aslr_exec && aslr_compat)
 		return usage_err("aslr", "--compat samples the 32-bit sampler; not with --exec");
 
-	text = read_report("aslr", 0);
-	if (!text)
+	fd = dev_open_or_explain();
+	if (fd < 0)
 		return EXIT_ERR;
-	if (aslr_parse_theory(text, &t)) {
-		p_err("aslr: cannot parse the module's report; is the module newer than this tool?");
-		free(text);
-		return EXIT_ERR;
+	if (dev_aslr(fd, &t))
+		goto out;
+	if (t.nr_regions < REG_NR) {
+		p_err("VMALENS_IOC_ASLR reported %u regions, this tool needs %d; check: %s version",
+		      t.nr_regions, REG_NR, bin_name);
+		goto out;
 	}
-	free(text);
 
 	if (aslr_exec) {
 		pargv = calloc(argc + 2, sizeof(*pargv));
 		if (!pargv)
-			return EXIT_ERR;
+			goto out;
 		pargv[0] = aslr_exec;
 		for (i = 0; i < argc; i++)
 			pargv[i + 1] = argv[i];
@@ -571,7 +493,7 @@ int do_aslr(int argc, char **argv)
 				 sizeof(sampler))) {
 			p_err("cannot find %s next to %s or in ../libexec/vmalens; was it built? (make tools)",
 			      aslr_compat ? SAMPLER32 : SAMPLER, bin_name);
-			return EXIT_ERR;
+			goto out;
 		}
 		sampler_argv[0] = sampler;
 		pargv = sampler_argv;
@@ -580,7 +502,7 @@ int do_aslr(int argc, char **argv)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		goto out;
-	if (sample_all(pargv, trace, n, r))
+	if (sample_all(fd, pargv, trace, n, r))
 		goto out;
 	if (bench_bare(pargv, trace, n / 4 < 10 ? 10 : n / 4, &r->base_secs))
 		r->base_secs = 0;
@@ -593,6 +515,7 @@ int do_aslr(int argc, char **argv)
 		print_plain(&t, r, pargv[0]);
 	ret = EXIT_OK;
 out:
+	close(fd);
 	free(r);
 	if (pargv != sampler_argv)
 		free(pargv);

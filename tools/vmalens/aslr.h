@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmalens aslr: the entropy estimator and the parser of the module's
- * "aslr" report, as pure functions the unit test drives with sample data.
+ * vmalens aslr: the entropy estimator and the choice of the first mmap'd
+ * object, as pure functions the unit test drives with sample data.
  */
 #ifndef VMALENS_ASLR_H
 #define VMALENS_ASLR_H
@@ -10,9 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lens.h"
+
+/* The regions of VMALENS_IOC_ASLR, in the order of its regions[] */
 enum aslr_region {
-	REG_MMAP_BASE, REG_MMAP_FIRST, REG_STACK, REG_HEAP, REG_EXEC, REG_VDSO,
-	REG_NR
+	REG_MMAP_BASE	= VMALENS_ASLR_MMAP_BASE,
+	REG_MMAP_FIRST	= VMALENS_ASLR_MMAP_FIRST,
+	REG_STACK	= VMALENS_ASLR_STACK,
+	REG_HEAP	= VMALENS_ASLR_HEAP,
+	REG_EXEC	= VMALENS_ASLR_EXEC,
+	REG_VDSO	= VMALENS_ASLR_VDSO,
+	REG_NR		= VMALENS_ASLR_NR_REGIONS
 };
 
 extern const char *const aslr_region_names[REG_NR];
@@ -46,23 +54,14 @@ struct aslr_stats {
 /* Sorts v in place. */
 void aslr_stats_compute(uint64_t *v, size_t n, struct aslr_stats *s);
 
-/* One region block of the module's report (doc/debugfs.md, aslr). */
-struct aslr_theory_region {
-	int bits, shift, compat_bits, compat_shift, min_rvs;
-	char source[64];
-};
-
-struct aslr_theory {
-	long page_size, rvs;
-	long rnd_bits, rnd_bits_min, rnd_bits_max;
-	long rnd_compat_bits, rnd_compat_bits_min, rnd_compat_bits_max;
-	long thp_align_shift;
-	struct aslr_theory_region r[REG_NR];
-	bool have[REG_NR];
-};
-
-/* Parses the whole report in place; -1 on a malformed line. */
-int aslr_parse_theory(char *text, struct aslr_theory *t);
+/*
+ * The first mmap'd object of a fresh process: the start of the highest
+ * file or anonymous VMA below mmap_base (top-down), or of the lowest at or
+ * above it (legacy), not counting the program's own VMAs and its bss.
+ * false if there is none.
+ */
+bool aslr_mmap_first(const struct vma_list *l, uint64_t mmap_base, bool topdown,
+		     uint64_t start_code, uint64_t *first);
 
 enum aslr_verdict { VERDICT_OK, VERDICT_WEAKER, VERDICT_NONE, VERDICT_ABSENT };
 extern const char *const aslr_verdict_names[];

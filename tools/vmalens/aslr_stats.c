@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmalens aslr: estimating the entropy of sampled addresses, and reading
- * the module's theoretical figures.  No I/O: see aslr.h.
+ * vmalens aslr: estimating the entropy of sampled addresses, and finding
+ * the first mmap'd object among a sample's VMAs.  No I/O: see aslr.h.
  */
 #include <math.h>
 #include <stddef.h>
@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "aslr.h"
-#include "parse.h"
 
 const char *const aslr_region_names[REG_NR] = {
 	"mmap_base", "mmap_first", "stack", "heap", "exec", "vdso",
@@ -113,89 +112,36 @@ enum aslr_verdict aslr_verdict(const struct aslr_stats *s, double expected)
 	return VERDICT_OK;
 }
 
-static int region_index(const char *name)
+bool aslr_mmap_first(const struct vma_list *l, uint64_t mmap_base, bool topdown,
+		     uint64_t start_code, uint64_t *first)
 {
-	int i;
-
-	for (i = 0; i < REG_NR; i++)
-		if (!strcmp(name, aslr_region_names[i]))
-			return i;
-	return -1;
-}
-
-/* A key of the global part: its address in t, or NULL. */
-static long *global_key(struct aslr_theory *t, const char *key)
-{
-	static const struct { const char *key; size_t off; } keys[] = {
-#define K(k, m) { k, offsetof(struct aslr_theory, m) }
-		K("page_size", page_size), K("randomize_va_space", rvs),
-		K("mmap_rnd_bits", rnd_bits),
-		K("mmap_rnd_bits_min", rnd_bits_min),
-		K("mmap_rnd_bits_max", rnd_bits_max),
-		K("mmap_rnd_compat_bits", rnd_compat_bits),
-		K("mmap_rnd_compat_bits_min", rnd_compat_bits_min),
-		K("mmap_rnd_compat_bits_max", rnd_compat_bits_max),
-		K("thp_align_shift", thp_align_shift),
-#undef K
-	};
+	const char *prog = NULL;
+	bool found = false, in_prog;
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(key, keys[i].key))
-			return (long *)((char *)t + keys[i].off);
-	return NULL;
-}
+	for (i = 0; i < l->nr; i++)
+		if (l->v[i].start <= start_code && start_code < l->v[i].end)
+			prog = l->v[i].name;
+	for (i = 0, in_prog = false; i < l->nr; i++) {
+		const struct lvma *v = &l->v[i];
 
-static void region_key(struct aslr_theory_region *r, const char *key,
-		       const char *value)
-{
-	int v = atoi(value);
-
-	if (!strcmp(key, "bits"))
-		r->bits = v;
-	else if (!strcmp(key, "shift"))
-		r->shift = v;
-	else if (!strcmp(key, "compat_bits"))
-		r->compat_bits = v;
-	else if (!strcmp(key, "compat_shift"))
-		r->compat_shift = v;
-	else if (!strcmp(key, "randomize_va_space_min"))
-		r->min_rvs = v;
-	else if (!strcmp(key, "source"))
-		snprintf(r->source, sizeof(r->source), "%s", value);
-	/* unknown keys: a newer module; ignore them */
-}
-
-int aslr_parse_theory(char *text, struct aslr_theory *t)
-{
-	struct aslr_theory_region *cur = NULL;
-	struct layout_field f;
-	char *cursor = text, *line;
-	long *g;
-	int i;
-
-	memset(t, 0, sizeof(*t));
-	t->rnd_compat_bits = -1;
-	while ((line = next_line(&cursor))) {
-		if (parse_layout_line(line, &f))
-			return -1;
-		if (!strcmp(f.key, "region")) {
-			i = region_index(f.value);
-			cur = i < 0 ? NULL : &t->r[i];	/* unknown: skip it */
-			if (i >= 0)
-				t->have[i] = true;
+		/* the program's file VMAs, and the bss right after them */
+		if (prog && *prog && !strcmp(v->name, prog))
+			in_prog = true;
+		else if (!in_prog || *v->name || v->start != l->v[i - 1].end)
+			in_prog = false;
+		if (in_prog)
 			continue;
-		}
-		if (cur) {
-			region_key(cur, f.key, f.value);
+		if (v->kind != VMALENS_KIND_FILE && v->kind != VMALENS_KIND_ANON)
 			continue;
+		if (topdown && v->end <= mmap_base && (!found || v->start > *first)) {
+			*first = v->start;
+			found = true;
+		} else if (!topdown && v->start >= mmap_base &&
+			   (!found || v->start < *first)) {
+			*first = v->start;
+			found = true;
 		}
-		g = global_key(t, f.key);
-		if (g)
-			*g = strtol(f.value, NULL, 0);
 	}
-	for (i = 0; i < REG_NR; i++)
-		if (!t->have[i])
-			return -1;
-	return t->page_size > 0 ? 0 : -1;
+	return found;
 }

@@ -473,34 +473,29 @@ static void test_aslr_stats(void)
 	CHECK_NEAR(s.bits, 30, 0.3);
 }
 
-static void test_aslr_theory(void)
+/* The first mmap'd object: neither the program, nor its bss, nor [heap]. */
+static void test_aslr_mmap_first(void)
 {
-	char text[] =
-		"page_size: 4096\nrandomize_va_space: 2\nmmap_rnd_bits: 28\n"
-		"mmap_rnd_bits_min: 28\nmmap_rnd_bits_max: 32\n"
-		"mmap_rnd_compat_bits: 8\nmmap_rnd_compat_bits_min: 8\n"
-		"mmap_rnd_compat_bits_max: 16\nthp_align_shift: 21\n"
-		"region: mmap_base\nbits: 28\nshift: 12\ncompat_bits: 8\n"
-		"compat_shift: 12\nrandomize_va_space_min: 1\nsource: arch_mmap_rnd\n"
-		"region: mmap_first\nbits: 28\nshift: 12\nsource: mmap_base\n"
-		"region: stack\nbits: 30\nshift: 4\ncompat_bits: 19\n"
-		"region: heap\nbits: 18\nshift: 12\ncompat_bits: 13\n"
-		"randomize_va_space_min: 2\nsource: arch_randomize_brk\n"
-		"region: exec\nbits: 28\n"
-		"region: future\nbits: 99\n"
-		"region: vdso\nbits: 28\nnew_key: 1\n";
-	char broken[] = "page_size: 4096\nregion: stack\n";
-	struct aslr_theory t;
+	char maps[] =
+		"00400000-00401000 r-xp 00000000 08:01 12                                 /bin/prog\n"
+		"00401000-00402000 rw-p 00001000 08:01 12                                 /bin/prog\n"
+		"00402000-00403000 rw-p 00000000 00:00 0 \n"
+		"00600000-00621000 rw-p 00000000 00:00 0                                  [heap]\n"
+		"7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n"
+		"7f0000010000-7f0000020000 r-xp 00000000 08:01 99                         /lib/ld.so\n"
+		"7f0000040000-7f0000042000 r--p 00000000 00:00 0                          [vvar]\n"
+		"7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                          [stack]\n";
+	struct vma_list l = { 0 };
+	uint64_t first = 0;
 
-	CHECK(!aslr_parse_theory(text, &t), "parse");
-	CHECK(t.page_size == 4096 && t.rvs == 2 && t.rnd_bits == 28, "globals");
-	CHECK(t.rnd_compat_bits == 8 && t.rnd_bits_max == 32, "compat");
-	CHECK(t.thp_align_shift == 21, "thp");
-	CHECK(t.r[REG_STACK].bits == 30 && t.r[REG_STACK].compat_bits == 19, "stack");
-	CHECK(t.r[REG_HEAP].min_rvs == 2, "heap rvs");
-	CHECK_STR(t.r[REG_HEAP].source, "arch_randomize_brk");
-	CHECK(t.r[REG_VDSO].bits == 28, "vdso after an unknown region");
-	CHECK(aslr_parse_theory(broken, &t) == -1, "missing regions");
+	CHECK(!parse_proc_maps(maps, &l) && l.nr == 8, "proc maps %zu", l.nr);
+	CHECK(aslr_mmap_first(&l, 0x7f0000030000, true, 0x400100, &first), "topdown");
+	CHECK(first == 0x7f0000010000, "topdown: 0x%" PRIx64, first);
+	/* legacy: the lowest at or above mmap_base; the bss at 0x402000 is not */
+	CHECK(aslr_mmap_first(&l, 0x100000, false, 0x400100, &first), "legacy");
+	CHECK(first == 0x7f0000000000, "legacy: 0x%" PRIx64, first);
+	CHECK(!aslr_mmap_first(&l, 0x7ffc00100000, false, 0x400100, &first), "none above");
+	vma_list_free(&l);
 }
 
 static void test_args(void)
@@ -805,7 +800,7 @@ int main(int argc, char **argv)
 	test_tasks();
 	test_printers();
 	test_aslr_stats();
-	test_aslr_theory();
+	test_aslr_mmap_first();
 	test_args();
 	test_json_reader();
 	test_diff();
