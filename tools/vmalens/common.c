@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What every command shares: the error path, the command dispatcher and
- * reading a report out of /sys/kernel/debug/vmalens/.
+ * reading a whole file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -152,73 +152,6 @@ const char *human_size(unsigned long long bytes, char *buf, size_t len)
 	return buf;
 }
 
-/* Is debugfs mounted at /sys/kernel/debug?  -1 if we cannot tell. */
-static int debugfs_mounted(void)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/mounts", "re");
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char dir[PATH_MAX], type[64];
-
-		if (sscanf(line, "%*s %4095s %63s", dir, type) == 2 &&
-		    !strcmp(dir, "/sys/kernel/debug") && !strcmp(type, "debugfs")) {
-			found = 1;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-/* open() failed: say which piece is missing and how to get it. */
-static void explain_open_error(const char *path, int err)
-{
-	switch (err) {
-	case ENOENT:
-		if (debugfs_mounted() == 0)
-			p_err("cannot open %s: debugfs not mounted? try: mount -t debugfs none /sys/kernel/debug",
-			      path);
-		else if (access(VMALENS_DEBUGFS_DIR, F_OK) && errno == ENOENT)
-			p_err("cannot open %s: module not loaded? try: sudo insmod module/vmalens.ko",
-			      path);
-		else
-			p_err("cannot open %s: no such file; is the module older than this tool? check: %s version",
-			      path, bin_name);
-		break;
-	case EACCES:
-		p_err("cannot open %s: permission denied; debugfs is root-only, try: sudo %s ...",
-		      path, bin_name);
-		break;
-	case EPERM:
-		p_err("cannot open %s: operation not permitted; is debugfs restricted (kernel lockdown, debugfs=off)?",
-		      path);
-		break;
-	default:
-		p_err("cannot open %s: %s", path, strerror(err));
-	}
-}
-
-/* Writing the pid or reading the report failed: the module's errnos. */
-static void explain_report_error(const char *path, pid_t pid, int err)
-{
-	switch (err) {
-	case ESRCH:
-	case EPERM:
-	case ENXIO:
-		explain_pid_error(pid, err, path);	/* as the ioctls say it */
-		break;
-	case EINVAL:
-		p_err("%s rejected pid %d as invalid", path, pid);
-		break;
-	default:
-		p_err("cannot read %s: %s", path, strerror(err));
-	}
-}
-
 char *read_all(int fd, int *err)
 {
 	size_t len = 0, cap = 16384;
@@ -249,66 +182,5 @@ char *read_all(int fd, int *err)
 	}
 	free(buf);
 	*err = ENOMEM;
-	return NULL;
-}
-
-/* *err > 0: open() failed; *err < 0: writing or reading failed. */
-static char *read_report_err(const char *path, pid_t pid, int *err)
-{
-	char num[24], *buf = NULL;
-	int fd, len;
-
-	fd = open(path, (pid > 0 ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0) {
-		*err = errno;
-		return NULL;
-	}
-	if (pid > 0) {
-		len = snprintf(num, sizeof(num), "%d\n", pid);
-		errno = 0;
-		if (write(fd, num, len) != len) {
-			*err = -(errno ? errno : EIO);
-			goto out;
-		}
-		if (lseek(fd, 0, SEEK_SET) < 0) {
-			*err = -errno;
-			goto out;
-		}
-	}
-	errno = 0;
-	buf = read_all(fd, err);
-	if (!buf)
-		*err = -*err;
-out:
-	close(fd);
-	return buf;
-}
-
-char *read_report_quiet(const char *file, pid_t pid, int *err)
-{
-	char path[PATH_MAX];
-	char *buf;
-
-	snprintf(path, sizeof(path), "%s/%s", VMALENS_DEBUGFS_DIR, file);
-	buf = read_report_err(path, pid, err);
-	if (!buf)
-		*err = abs(*err);
-	return buf;
-}
-
-char *read_report(const char *file, pid_t pid)
-{
-	char path[PATH_MAX];
-	char *buf;
-	int err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", VMALENS_DEBUGFS_DIR, file);
-	buf = read_report_err(path, pid, &err);
-	if (buf)
-		return buf;
-	if (err > 0)
-		explain_open_error(path, err);
-	else
-		explain_report_error(path, pid, -err);
 	return NULL;
 }

@@ -76,7 +76,7 @@ struct lvma {
 	char *name;			/* "" for none; owned by the list */
 };
 
-enum vma_source { SRC_MODULE, SRC_PROCMAP_QUERY, SRC_PROC_MAPS, SRC_DEBUGFS };
+enum vma_source { SRC_MODULE, SRC_PROCMAP_QUERY, SRC_PROC_MAPS };
 
 struct vma_list {
 	struct lvma *v;
@@ -90,7 +90,6 @@ struct lvma *vma_list_add(struct vma_list *l, const char *name);
 struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
 			      const char *name);
 const char *vma_kind_name(uint32_t kind);
-int vma_kind_from_name(const char *s);
 void vma_perms(const struct lvma *v, char perms[5]);
 /* The guard gap at the bottom of the gap that ends at v (0 if none). */
 uint64_t vma_gap_guard(const struct vma_list *l, size_t i, uint64_t gap);
@@ -131,6 +130,8 @@ int parse_proc_maps(char *text, struct vma_list *l);
 /* JSON and plain printers shared by vmas, show and diff. */
 void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before);
 void vmas_print(const struct vma_list *l, bool gaps);
+/* "vmas": the JSON array, or the table with gap rows unless --no-gaps */
+void vmas_list_show(const struct vma_list *l);
 
 /* The address-space map (map.c). */
 struct map_mark {

@@ -9,7 +9,6 @@
 #include "json_writer.h"
 
 #define VMALENS_TOOL_VERSION	"0.1.0"
-#define VMALENS_DEBUGFS_DIR	"/sys/kernel/debug/vmalens"
 
 /* Exit statuses (doc/vmalens.1, EXIT STATUS). */
 #define EXIT_OK		0
@@ -45,15 +44,6 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/*
- * Read a whole debugfs report.  pid > 0 is written to the open file first
- * (it overrides the global target for that file only); pid == 0 reads the
- * file as is.  Returns a NUL-terminated buffer to free(), or NULL after
- * p_err() has explained why.
- */
-char *read_report(const char *file, pid_t pid);
-/* The same without p_err(): NULL with *err set to the errno. */
-char *read_report_quiet(const char *file, pid_t pid, int *err);
 /* Read @fd to its end; NULL with *err set to the errno. */
 char *read_all(int fd, int *err);
 
@@ -63,9 +53,6 @@ bool is_help_arg(const char *arg);
 
 /* "4.0 KiB", "1.5 MiB": for plain output only */
 const char *human_size(unsigned long long bytes, char *buf, size_t len);
-
-/* Parse one whole report and print it (the unit test feeds them text). */
-int vmas_show(char *buf);
 
 /* vmalens aslr's options, parsed by main() with the global ones */
 extern int aslr_samples;

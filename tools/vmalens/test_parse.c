@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side unit test for the vmalens CLI: the parsers, the JSON writer,
- * the printers fed with sample reports, and the command table against
- * "vmalens help" and the man page.
+ * Host-side unit test for the vmalens CLI: the argument and /proc/PID/maps
+ * parsers, the JSON writer and reader, the printers fed with ioctl
+ * records, the ASLR estimator, diff, the map, and the command table
+ * against "vmalens help" and the man page.
  *
  *   test_parse MANPAGE [VMALENS-BINARY]
  *
@@ -20,7 +21,6 @@
 #include "json_reader.h"
 #include "lens.h"
 #include "main.h"
-#include "parse.h"
 
 static int failures, checks;
 
@@ -36,162 +36,6 @@ static int failures, checks;
 
 #define CHECK_STR(got, want) \
 	CHECK(!strcmp((got), (want)), "got '%s', want '%s'", (got), (want))
-
-/* The column layout of a /proc/PID/maps line on a 64-bit kernel. */
-static char *maps_line(const char *prefix, const char *name, const char *extra)
-{
-	static char line[1024];
-	int len = snprintf(line, sizeof(line), "%s", prefix);
-
-	if (*name) {
-		while (len < MAPS_NAME_COLUMN)
-			line[len++] = ' ';
-		len += snprintf(line + len, sizeof(line) - len, "%s", name);
-	}
-	snprintf(line + len, sizeof(line) - len, "\t%s", extra);
-	return line;
-}
-
-static void test_vma_lines(void)
-{
-	struct vma_line v;
-	char buf[512];
-
-	CHECK(!parse_vma_line(maps_line("55d0c2a3c000-55d0c2a3e000 r--p 00001000 fd:01 1234567 ",
-					"/usr/bin/sleep", "kind=file flags=0x8000071"), &v), "file");
-	CHECK(v.start == 0x55d0c2a3c000 && v.end == 0x55d0c2a3e000, "range");
-	CHECK_STR(v.perms, "r--p");
-	CHECK(v.offset == 0x1000, "offset %" PRIx64, v.offset);
-	CHECK(v.dev_major == 0xfd && v.dev_minor == 1, "dev");
-	CHECK(v.inode == 1234567, "inode");
-	CHECK_STR(v.path, "/usr/bin/sleep");
-	CHECK_STR(v.kind, "file");
-	CHECK(v.has_flags && v.flags == 0x8000071, "flags");
-
-	/* verbatim from a 6.12 /proc/self/maps, so the column is not circular */
-	strcpy(buf, "5599fb0e5000-5599fb0e7000 r--p 00000000 fe:00 247498"
-		    "                     /usr/bin/head\tkind=file flags=0x71");
-	CHECK(!parse_vma_line(buf, &v), "verbatim");
-	CHECK_STR(v.path, "/usr/bin/head");
-	strcpy(buf, "00400000-00401000 r--p 00000000 00:02 20"
-		    "                                 /bin/busybox\tkind=file flags=0x8000071");
-	CHECK(!parse_vma_line(buf, &v), "verbatim short");
-	CHECK_STR(v.path, "/bin/busybox");
-
-	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 rw-s 00000000 00:05 42 ",
-					"/tmp/my dir/a  b (deleted)",
-					"kind=file flags=0xfb"), &v), "spaces");
-	CHECK_STR(v.path, "/tmp/my dir/a  b (deleted)");
-
-	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ",
-					"[anon:my name]", "kind=anon flags=0x100073"), &v), "anon name");
-	CHECK_STR(v.path, "[anon:my name]");
-	CHECK_STR(v.kind, "anon");
-
-	/* unnamed: no padding, the TAB right after "inode " */
-	strcpy(buf, "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \tkind=anon flags=0x100073");
-	CHECK(!parse_vma_line(buf, &v), "unnamed");
-	CHECK_STR(v.path, "");
-	CHECK_STR(v.kind, "anon");
-
-	/* a name with leading blanks survives the usual padding */
-	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 r--p 00000000 08:01 7 ",
-					"  lead", "kind=file flags=0x71"), &v), "lead");
-	CHECK_STR(v.path, "  lead");
-
-	/* the TAB escape: the last TAB still starts the extra fields */
-	CHECK(!parse_vma_line(maps_line("7f0000000000-7f0000001000 r--p 00000000 08:01 7 ",
-					"/tmp/a\\011b\\012c", "kind=file flags=0x71"), &v), "esc");
-	CHECK_STR(v.path, "/tmp/a\\011b\\012c");
-
-	/* stack, heap, vdso; an unknown extra field from a newer module */
-	CHECK(!parse_vma_line(maps_line("7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 ",
-					"[stack]", "kind=stack flags=0x100173 future=1"), &v), "stack");
-	CHECK_STR(v.path, "[stack]");
-	CHECK_STR(v.kind, "stack");
-	CHECK(v.flags == 0x100173, "stack flags");
-
-	/* a module that pads less than /proc: blanks are skipped */
-	strcpy(buf, "1000-2000 r-xp 00000000 08:01 7   /bin/x\tkind=file flags=0x75");
-	CHECK(!parse_vma_line(buf, &v), "short pad");
-	CHECK_STR(v.path, "/bin/x");
-
-	strcpy(buf, "1000-2000 r-xp 00000000 08:01 7 /bin/x");
-	CHECK(parse_vma_line(buf, &v), "no TAB must fail");
-	strcpy(buf, "1000-2000 r-xp 00000000 08:01\tkind=file flags=0x75");
-	CHECK(parse_vma_line(buf, &v), "missing inode must fail");
-	strcpy(buf, "2000-1000 r-xp 00000000 08:01 7 \tkind=file flags=0x75");
-	CHECK(parse_vma_line(buf, &v), "end < start must fail");
-	strcpy(buf, "1000-2000 r-xp 00000000 08:01 7 \tkind=file flags=75");
-	CHECK(parse_vma_line(buf, &v), "flags without 0x must fail");
-	strcpy(buf, "1000-2000 r-xpq 00000000 08:01 7 \tkind=file flags=0x75");
-	CHECK(parse_vma_line(buf, &v), "5 perms must fail");
-}
-
-static void test_gap_lines(void)
-{
-	struct gap_line g;
-
-	CHECK(is_gap_line("-- gap 0x1000-0x2000 4096"), "is gap");
-	CHECK(!is_gap_line("1000-2000 r--p"), "not gap");
-	CHECK(!parse_gap_line("-- gap 0x0-0x55d0c2a3c000 94206040834048", &g), "gap");
-	CHECK(g.start == 0 && g.end == 0x55d0c2a3c000 && g.bytes == 94206040834048ULL,
-	      "gap values");
-	CHECK(!g.has_guard && g.guard == 0, "no guard");
-	CHECK(!parse_gap_line("-- gap 0x7ffc00000000-0x7ffc00100000 1048576 guard=1048576", &g),
-	      "guard");
-	CHECK(g.has_guard && g.guard == 1048576, "guard value");
-	CHECK(parse_gap_line("-- gap 0x1000-0x2000", &g), "no size must fail");
-	CHECK(parse_gap_line("-- gap 0x1000-0x2000 4096 guard=", &g), "empty guard must fail");
-	CHECK(parse_gap_line("-- gap 0x1000-0x2000 4096 junk", &g), "junk must fail");
-}
-
-static void test_layout_lines(void)
-{
-	struct layout_field f;
-	char buf[128];
-
-	strcpy(buf, "mmap_base: 0x7f0c2a3c4000");
-	CHECK(!parse_layout_line(buf, &f), "layout");
-	CHECK_STR(f.key, "mmap_base");
-	CHECK_STR(f.value, "0x7f0c2a3c4000");
-	strcpy(buf, "comm: a: b");
-	CHECK(!parse_layout_line(buf, &f), "comm");
-	CHECK_STR(f.value, "a: b");
-	strcpy(buf, "no separator");
-	CHECK(parse_layout_line(buf, &f), "must fail");
-
-	CHECK(layout_field_type("comm", "1234") == FIELD_STRING, "comm type");
-	CHECK(layout_field_type("layout", "topdown") == FIELD_STRING, "layout type");
-	CHECK(layout_field_type("vdso", "0x0") == FIELD_HEX, "hex type");
-	CHECK(layout_field_type("mmap_rnd_bits", "-1") == FIELD_NUMBER, "-1 type");
-	CHECK(layout_field_type("map_count", "42") == FIELD_NUMBER, "num type");
-	CHECK(layout_field_type("future", "1 2") == FIELD_STRING, "other type");
-}
-
-static void test_task_lines(void)
-{
-	struct task_line t;
-	char buf[256];
-
-	CHECK(is_tasks_header("    PID LAYOUT   MMAP_BASE          START_BRK          BRK                MAPS COMM"),
-	      "header");
-	strcpy(buf, "      1 topdown  0x7f0c2a3c4000     0x55d0c2a3c000     0x55d0c2a5d000        9 init");
-	CHECK(!is_tasks_header(buf), "row is no header");
-	CHECK(!parse_task_line(buf, &t), "row");
-	CHECK(t.pid == 1 && t.map_count == 9, "numbers");
-	CHECK(t.mmap_base == 0x7f0c2a3c4000 && t.start_brk == 0x55d0c2a3c000 &&
-	      t.brk == 0x55d0c2a5d000, "addresses");
-	CHECK_STR(t.layout, "topdown");
-	CHECK_STR(t.comm, "init");
-	strcpy(buf, "  412 legacy   0x40000000 0x8000 0x9000 3 Web Content  x");
-	CHECK(!parse_task_line(buf, &t), "comm with spaces");
-	CHECK_STR(t.comm, "Web Content  x");
-	strcpy(buf, "  412 legacy   0x40000000 0x8000");
-	CHECK(parse_task_line(buf, &t), "short row must fail");
-	strcpy(buf, "  -4 legacy 0x1 0x2 0x3 3 x");
-	CHECK(parse_task_line(buf, &t), "negative pid must fail");
-}
 
 static char *escaped(const char *s, size_t len)
 {
@@ -346,26 +190,38 @@ static void test_layout(void)
 	      "plain layout:\n%s", out);
 }
 
-static void test_printers(void)
+static const struct vma_list *vmas_arg;
+
+static int vmas_printer(char *unused)
 {
-	char vmas[2048], *out;
-	int ret, len;
+	(void)unused;
+	vmas_list_show(vmas_arg);
+	return 0;
+}
 
-	len = snprintf(vmas, sizeof(vmas), "-- gap 0x0-0x400000 4194304\n");
-	len += snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
-			maps_line("00400000-00401000 r-xp 00000000 08:01 12 ",
-				  "/opt/b\xff\"d dir/x (deleted)", "kind=file flags=0x875"));
-	len += snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
-			maps_line("00401000-00402000 rw-p 00000000 00:00 0 ",
-				  "", "kind=heap flags=0x100073"));
-	len += snprintf(vmas + len, sizeof(vmas) - len,
-			"-- gap 0x00402000-0x7ffc00000000 140720304283648 guard=1048576\n");
-	snprintf(vmas + len, sizeof(vmas) - len, "%s\n",
-		 maps_line("7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 ",
-			   "[stack]", "kind=stack flags=0x100173"));
+/* vmas: the module's records through the printers every source shares. */
+static void test_vmas_printers(void)
+{
+	static const struct vmalens_vma recs[] = {
+		{ .start = 0x400000, .end = 0x401000, .vm_flags = 0x875, .inode = 12,
+		  .dev_major = 8, .dev_minor = 1, .kind = VMALENS_KIND_FILE,
+		  .prot = VMALENS_VMA_READ | VMALENS_VMA_EXEC },
+		{ .start = 0x401000, .end = 0x402000, .vm_flags = 0x100073,
+		  .kind = VMALENS_KIND_HEAP, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE },
+		{ .start = 0x7ffc00000000, .end = 0x7ffc00021000, .vm_flags = 0x100173,
+		  .kind = VMALENS_KIND_STACK, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE },
+	};
+	static const char *const names[] = { "/opt/b\xff\"d dir/x (deleted)", "", "[stack]" };
+	struct vma_list l = { 0 };
+	char *out;
+	size_t i;
+	int ret;
 
-	out = capture(vmas_show, vmas, true, &ret);
-	CHECK(ret == 0, "vmas_show %d", ret);
+	for (i = 0; i < 3; i++)
+		CHECK(vma_list_add_rec(&l, &recs[i], names[i]) != NULL, "add %zu", i);
+	l.guard = 1 << 20;
+	vmas_arg = &l;
+	out = capture(vmas_printer, "", true, &ret);
 	CHECK(valid_json(out), "invalid JSON: %s", out);
 	CHECK(strstr(out, "\"path\":\"/opt/b\\u00ff\\\"d dir/x (deleted)\",\"deleted\":true,"
 		      "\"kind\":\"file\",\"flags\":\"0x875\",\"gap_before\":4194304,"
@@ -379,15 +235,13 @@ static void test_printers(void)
 	      "vma 3 gap: %s", out);
 	CHECK(!strstr(out, "\"gap\""), "no gap objects: %s", out);
 
-	out = capture(vmas_show, vmas, false, &ret);
-	CHECK(ret == 0 && strstr(out, " -- gap 128.0 TiB, guard 1.0 MiB\n") != NULL,
-	      "plain gap row:\n%s", out);
-
-	/* a bad line: an error object and nothing else */
-	out = capture(vmas_show, "1000-2000 garbage\n", true, &ret);
-	CHECK(ret == EXIT_ERR, "bad vmas %d", ret);
-	CHECK(!strncmp(out, "{\"error\":\"vmas: cannot parse line 1", 35), "error: %s", out);
-	CHECK(valid_json(out), "invalid JSON: %s", out);
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(strstr(out, " -- gap 128.0 TiB, guard 1.0 MiB\n") != NULL, "plain gap row:\n%s", out);
+	lopt.no_gaps = true;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(!strstr(out, " -- gap "), "--no-gaps:\n%s", out);
+	lopt.no_gaps = false;
+	vma_list_free(&l);
 }
 
 /* A deterministic generator, so the unit test never flakes. */
@@ -791,14 +645,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s MANPAGE [VMALENS-BINARY]\n", argv[0]);
 		return 2;
 	}
-	test_vma_lines();
-	test_gap_lines();
-	test_layout_lines();
-	test_task_lines();
 	test_json_escape();
 	test_layout();
 	test_tasks();
-	test_printers();
+	test_vmas_printers();
 	test_aslr_stats();
 	test_aslr_mmap_first();
 	test_args();

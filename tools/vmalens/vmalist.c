@@ -15,7 +15,6 @@
 
 #include "lens.h"
 #include "main.h"
-#include "parse.h"
 
 /* 6.11 include/uapi/linux/fs.h; Debian 12's headers (6.1) lack it. */
 #ifndef PROCMAP_QUERY
@@ -86,16 +85,6 @@ const char *vma_kind_name(uint32_t kind)
 	return kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "special";
 }
 
-int vma_kind_from_name(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
-		if (!strcmp(s, kind_names[i]))
-			return i;
-	return -1;
-}
-
 /* What the module calls the VMA, guessed from its /proc name. */
 static uint32_t kind_of(const char *name, uint64_t inode)
 {
@@ -132,6 +121,23 @@ uint64_t vma_gap_guard(const struct vma_list *l, size_t i, uint64_t gap)
 	if (!grows_down || !gap)
 		return 0;
 	return gap < l->guard ? gap : l->guard;
+}
+
+/* Split buf at newlines; returns the next line (NUL-terminated) or NULL. */
+static char *next_line(char **cursor)
+{
+	char *line = *cursor, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*cursor = nl + 1;
+	} else {
+		*cursor = line + strlen(line);
+	}
+	return line;
 }
 
 /* "7f..-7f.. rw-p 00000000 fd:01 1234   /path" lines */
