@@ -12,17 +12,41 @@
 struct dentry;
 struct mm_struct;
 
-/* No pid was written to this open file: use the global target. */
-#define VMALENS_PID_UNSET	(-1)
+#define VMALENS_VERSION "0.2.0"
 
 /**
  * struct vmalens_target - a process being inspected, with references held
- * @task: the task the pid named (reference held)
- * @mm:   its address space (mm_users reference held)
+ * @task:	 the task the pid named (reference held)
+ * @mm:		 its address space (mm_users reference held), taken while
+ *		 the task could not be in the middle of exec
+ * @compat:	 the task was a 32-bit one when @mm was taken
+ * @randomize:	 the task had PF_RANDOMIZE then
+ * @rawio:	 the task held CAP_SYS_RAWIO in the initial namespace then
+ * @personality: the task's personality then
  */
 struct vmalens_target {
 	struct task_struct *task;
 	struct mm_struct *mm;
+	bool compat;
+	bool randomize;
+	bool rawio;
+	unsigned int personality;
+};
+
+/**
+ * struct vmalens_pinned - the process a debugfs file reports on
+ * @pid:	the process's struct pid (a reused pid number gets a new
+ *		one), or NULL when nothing is pinned
+ * @mm:		its mm as chosen, mmgrab()bed: held for the file's life, as
+ *		/proc/PID/maps holds it; mmget_not_zero() before each read
+ * @compat:	the process was a 32-bit one when chosen
+ * @err:	why nothing is pinned (-ESRCH, -EPERM, ...), 0 if pinned
+ */
+struct vmalens_pinned {
+	struct pid *pid;
+	struct mm_struct *mm;
+	bool compat;
+	int err;
 };
 
 /**
@@ -60,21 +84,32 @@ struct vmalens_vma_desc {
 	unsigned int kind;
 };
 
+/* vmalens_settings.c */
+int vmalens_sysctl_int(const char *name);
+unsigned long vmalens_mmap_min_addr(unsigned long *dac);
+unsigned long vmalens_stack_guard_gap(void);
+int vmalens_settings_init(void);
+void vmalens_settings_exit(void);
+
 /* vmalens_task.c */
-pid_t vmalens_pick_pid(pid_t file_pid);
 ssize_t vmalens_parse_pid(const char __user *ubuf, size_t count, pid_t *pid);
-bool vmalens_may_inspect(struct task_struct *task);
-int vmalens_get_target(pid_t pid, struct vmalens_target *t);
+bool vmalens_may_inspect_all(const struct file *file);
+int vmalens_get_target(const struct file *file, u64 pid,
+		       struct vmalens_target *t);
 void vmalens_put_target(struct vmalens_target *t);
+int vmalens_take_mm(struct task_struct *task, struct vmalens_target *t);
+void vmalens_pin_target(const struct file *file, pid_t pid,
+			struct vmalens_pinned *p);
+void vmalens_unpin_target(struct vmalens_pinned *p);
+int vmalens_get_pinned(const struct vmalens_pinned *p,
+		       struct vmalens_target *t);
+pid_t vmalens_global_target(void);
 void vmalens_target_init(struct dentry *dir);
 
 /* vmalens_layout.c */
-int vmalens_sysctl_int(const char *name);
-unsigned long vmalens_mmap_min_addr(unsigned long *dac);
-long vmalens_ioctl_layout(void __user *uarg);
-int vmalens_read_layout(struct task_struct *task, struct mm_struct *mm,
+long vmalens_ioctl_layout(const struct file *file, void __user *uarg);
+int vmalens_read_layout(const struct vmalens_target *t,
 			struct vmalens_layout *lay);
-unsigned long vmalens_stack_guard_gap(void);
 void vmalens_layout_init(struct dentry *dir);
 
 /* vmalens_vmas.c */
@@ -86,6 +121,7 @@ void vmalens_vmas_init(struct dentry *dir);
 void vmalens_tasks_init(struct dentry *dir);
 
 /* vmalens_aslr.c */
+long vmalens_ioctl_aslr(void __user *uarg);
 void vmalens_aslr_init(struct dentry *dir);
 
 /* vmalens_dev.c */
@@ -94,13 +130,12 @@ int vmalens_dev_init(void);
 void vmalens_dev_exit(void);
 
 /* vmalens_query.c */
-long vmalens_ioctl_vmas(void __user *uarg);
-long vmalens_ioctl_query(void __user *uarg);
+long vmalens_ioctl_vmas(const struct file *file, void __user *uarg);
+long vmalens_ioctl_query(const struct file *file, void __user *uarg);
 
 /* vmalens_dryrun.c */
 struct vmalens_unmapped_area;
-long vmalens_ioctl_unmapped_area(struct vmalens_unmapped_area __user *uarg);
-int vmalens_dryrun_init(void);
-void vmalens_dryrun_exit(void);
+long vmalens_ioctl_unmapped_area(const struct file *file,
+				 struct vmalens_unmapped_area __user *uarg);
 
 #endif /* _VMALENS_H */

@@ -14,6 +14,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
+#include <linux/mount.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include <linux/sizes.h>
@@ -216,11 +217,33 @@ static inline bool vmalens_can_mmap_file(struct file *file)
 }
 #endif
 
-/* 7.x: kthread_create_worker() no longer wakes the worker it creates */
-#ifdef VMALENS_HAVE_KTHREAD_RUN_WORKER
-#define vmalens_create_worker(name)	kthread_run_worker(0, name)
+/* 5.12: file_open_root() takes a struct path; file_open_root_mnt() */
+#ifndef VMALENS_HAVE_FILE_OPEN_ROOT_MNT
+static inline struct file *file_open_root_mnt(struct vfsmount *mnt,
+					      const char *name, int flags,
+					      umode_t mode)
+{
+	return file_open_root(mnt->mnt_root, mnt, name, flags, mode);
+}
+#endif
+
+/*
+ * Has exec finished laying out this mm? exec_mmap() installs a new mm
+ * before setup_new_exec() gives it a layout: mmap_base, task_size and,
+ * before 6.9, the get_unmapped_area method stay 0 until then. Taking the
+ * mm under exec_update_lock never sees that state; this is the check
+ * that makes it a clean error should it ever be seen anyway.
+ */
+#ifdef VMALENS_HAVE_MMF_TOPDOWN
+static inline bool vmalens_mm_has_layout(const struct mm_struct *mm)
+{
+	return mm->task_size && mm->mmap_base;
+}
 #else
-#define vmalens_create_worker(name)	kthread_create_worker(0, name)
+static inline bool vmalens_mm_has_layout(const struct mm_struct *mm)
+{
+	return mm->task_size && mm->mmap_base && mm->get_unmapped_area;
+}
 #endif
 
 /*

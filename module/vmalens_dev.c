@@ -6,9 +6,12 @@
  * under kernel lockdown, does not proxy compat_ioctl for 32-bit callers,
  * and is not mounted on production Android kernels.
  */
+#include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
 #include "uapi/vmalens.h"
@@ -35,9 +38,34 @@ int vmalens_get_request_size(const u64 __user *usize_p, u64 *usize, size_t min)
 	return 0;
 }
 
+/* VMALENS_IOC_VERSION: which module, which ABI. */
+static long vmalens_ioctl_version(void __user *uarg)
+{
+	struct vmalens_version v = {};
+	u64 usize;
+	long err;
+
+	err = vmalens_get_request_size(uarg, &usize, VMALENS_VERSION_SIZE_VER0);
+	if (err)
+		return err;
+	err = copy_struct_from_user(&v, sizeof(v), uarg, usize);
+	if (err)
+		return err;
+	if (v.flags)
+		return -EINVAL;
+	v.abi_version = VMALENS_ABI_VERSION;
+	v.page_size = PAGE_SIZE;
+	strscpy(v.version, VMALENS_VERSION, sizeof(v.version));
+	if (copy_to_user(uarg, &v, min_t(u64, usize, sizeof(v))))
+		return -EFAULT;
+	return 0;
+}
+
 /*
  * Requests carry their own size, so only the ioctl's type and number are
  * matched: a caller built against a newer, larger struct still reaches us.
+ * Requests that name a process decide access with the caller's and the
+ * opener's credentials (vmalens_task.c).
  */
 static long vmalens_dev_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
@@ -49,13 +77,17 @@ static long vmalens_dev_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(VMALENS_IOC_LAYOUT):
-		return vmalens_ioctl_layout(uarg);
+		return vmalens_ioctl_layout(file, uarg);
 	case _IOC_NR(VMALENS_IOC_VMAS):
-		return vmalens_ioctl_vmas(uarg);
+		return vmalens_ioctl_vmas(file, uarg);
 	case _IOC_NR(VMALENS_IOC_QUERY):
-		return vmalens_ioctl_query(uarg);
+		return vmalens_ioctl_query(file, uarg);
 	case _IOC_NR(VMALENS_IOC_UNMAPPED_AREA):
-		return vmalens_ioctl_unmapped_area(uarg);
+		return vmalens_ioctl_unmapped_area(file, uarg);
+	case _IOC_NR(VMALENS_IOC_VERSION):
+		return vmalens_ioctl_version(uarg);
+	case _IOC_NR(VMALENS_IOC_ASLR):
+		return vmalens_ioctl_aslr(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -69,10 +101,25 @@ static const struct file_operations vmalens_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+/* /sys/class/misc/vmalens/abi_version: readable by all, no debugfs. */
+static ssize_t abi_version_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", VMALENS_ABI_VERSION);
+}
+static DEVICE_ATTR_RO(abi_version);
+
+static struct attribute *vmalens_dev_attrs[] = {
+	&dev_attr_abi_version.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vmalens_dev);
+
 static struct miscdevice vmalens_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "vmalens",
 	.fops	= &vmalens_dev_fops,
+	.groups	= vmalens_dev_groups,
 	.mode	= 0600,
 };
 

@@ -5,12 +5,19 @@
  *
  * Every placement function of the kernel reads current: current->mm, the
  * 32-bit syscall state, TASK_SIZE, the personality. So the question is
- * answered on a kthread of ours that borrows the target's mm with
- * kthread_use_mm() and, for a 32-bit target, wears the target's syscall
- * ABI while it asks. The kernel's own code then decides (VMALENS_MODE_AUTO);
- * only the "what would the other layout pick" question (a forced mode) runs
- * vmalens' copy of the arch search. Nothing is mapped, and the target's mm
- * is only read, under mmap_read_lock.
+ * answered on a kthread that borrows the target's mm with kthread_use_mm()
+ * and, for a 32-bit target, wears the target's syscall ABI while it asks.
+ * The kernel's own code then decides (VMALENS_MODE_AUTO); only the "what
+ * would the other layout pick" question (a forced mode) runs vmalens' copy
+ * of the arch search. Nothing is mapped, and the target's mm is only read,
+ * under mmap_read_lock.
+ *
+ * Each request gets a kthread of its own, so a request never waits behind
+ * another process's lock. The kthread waits for the target's lock killably
+ * and accepts SIGKILL: a caller that is killed while it waits kills the
+ * kthread too, which then gives up at once. Each kthread holds a module
+ * reference until it exits, so rmmod never waits for one (it reports the
+ * module busy instead).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,16 +27,18 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/module.h>
 #include <linux/personality.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "uapi/vmalens.h"
 #include "vmalens.h"
 #include "vmalens_compat.h"
-
-static struct kthread_worker *dryrun_worker;
 
 /*
  * The MAP_* bits do_mmap() and the arch code look at; anything else is
@@ -57,12 +66,11 @@ static struct kthread_worker *dryrun_worker;
 #define DRYRUN_MAP_UNMODELLED	(MAP_HUGETLB | MAP_LOCKED | MAP_SYNC)
 
 /**
- * struct dryrun_request - one question, shared by the ioctl and the worker
- * @ref:	the ioctl and the worker each hold one; a caller killed while
- *		waiting drops its own and leaves the rest to the worker
- * @work:	queued on dryrun_worker
- * @done:	completed by the worker
- * @mm:		the target's mm, pinned with get_task_mm()
+ * struct dryrun_request - one question, shared by the ioctl and its kthread
+ * @ref:	the ioctl and the kthread each hold one; a caller killed while
+ *		waiting drops its own and leaves the rest to the kthread
+ * @done:	completed by the kthread
+ * @mm:		the target's mm, taken with vmalens_get_target()
  * @file:	the caller's file for a file mapping, or NULL
  * @compat:	model a 32-bit syscall of the target
  * @personality: the target's personality (ADDR_LIMIT_3GB, ...)
@@ -72,11 +80,11 @@ static struct kthread_worker *dryrun_worker;
  * @dac_min_addr: vm.mmap_min_addr, the capability-checked bound
  * @max_map_count: vm.max_map_count
  * @guard_gap:	the stack guard gap in bytes
+ * @error:	the kthread's answer when it is an error
  * @req:	the user's request, answered in place
  */
 struct dryrun_request {
 	struct kref ref;
-	struct kthread_work work;
 	struct completion done;
 	struct mm_struct *mm;
 	struct file *file;
@@ -88,6 +96,7 @@ struct dryrun_request {
 	unsigned long dac_min_addr;
 	unsigned long max_map_count;
 	unsigned long guard_gap;
+	long error;
 	struct vmalens_unmapped_area req;
 };
 
@@ -104,8 +113,8 @@ static void dryrun_release(struct kref *ref)
 /* --- wearing the target's syscall ABI ------------------------------------ */
 
 /**
- * struct abi_state - what dryrun_enter_abi() changed on the worker thread
- * @personality: the worker's own personality, restored on leave
+ * struct abi_state - what dryrun_enter_abi() changed on the kthread
+ * @personality: the kthread's own personality, restored on leave
  * @compat:	whether the 32-bit state was set
  */
 struct abi_state {
@@ -116,7 +125,7 @@ struct abi_state {
 /*
  * TASK_SIZE, the mmap bases, in_compat_syscall() and the THP gate all test
  * *current*'s thread flags. A kthread never returns to user mode, so setting
- * them on our own worker for the duration of one question affects nothing
+ * them on our own kthread for the duration of one question affects nothing
  * but the placement code we call.
  */
 static void dryrun_enter_abi(struct abi_state *st, const struct dryrun_request *dr)
@@ -196,16 +205,27 @@ static bool gap_fits(const struct dryrun_request *dr, const struct search *s,
 	return true;
 }
 
+/* VMAs visited between two chances to reschedule or give up. */
+#define SEARCH_YIELD_EVERY	256
+
 /*
  * vm_unmapped_area() over the target's tree: the lowest fitting gap, or
- * with @s->topdown the top of the highest one. The walk is bounded by the
- * VMAs inside the window (at most vm.max_map_count).
+ * with @s->topdown the top of the highest one.
+ *
+ * Bound: one search visits each VMA of the window once, so at most
+ * map_count <= vm.max_map_count VMAs (65530 by default), and a request
+ * makes at most five searches (a THP search and its fallback, each
+ * top-down then bottom-up, and the MAP_32BIT check). The kernel's own
+ * search is O(log n) over the augmented tree, which is not exported.
+ * Every SEARCH_YIELD_EVERY VMAs the walk reschedules, and gives up with
+ * -EINTR once its caller has been killed (see dryrun_run()).
  */
 static unsigned long search_gaps(const struct dryrun_request *dr,
 				 const struct search *s)
 {
 	struct vm_area_struct *prev, *vma;
 	unsigned long start, end, found = -ENOMEM;
+	unsigned int visited = 0;
 
 	mmap_assert_locked(dr->mm);
 	if (s->high <= s->low || s->high - s->low < s->length)
@@ -221,6 +241,11 @@ static unsigned long search_gaps(const struct dryrun_request *dr,
 				return found;
 		}
 		prev = vma;
+		if (++visited % SEARCH_YIELD_EVERY)
+			continue;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
 	}
 	if ((!prev || prev->vm_end < s->high) &&
 	    gap_fits(dr, s, prev, NULL, &start, &end))
@@ -546,7 +571,7 @@ static int check_type(const struct dryrun_request *dr, unsigned long flags)
 
 /*
  * MAP_32BIT (x86-64 only) starts its search at a random page of the first
- * 32 MiB of its window when the process has PF_RANDOMIZE. Our worker has
+ * 32 MiB of its window when the process has PF_RANDOMIZE. Our kthread has
  * not, so it found the lowest possible address: say the answer is random,
  * and whether the highest start would leave no room at all.
  */
@@ -619,16 +644,17 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	return addr;
 }
 
-static void dryrun_work(struct kthread_work *work)
+/* Ask on the target's mm; returns the address or a negative errno. */
+static unsigned long dryrun_ask(struct dryrun_request *dr)
 {
-	struct dryrun_request *dr = container_of(work, struct dryrun_request, work);
 	struct vmalens_unmapped_area *r = &dr->req;
 	struct abi_state st;
 	unsigned long addr;
 
+	if (mmap_read_lock_killable(dr->mm))
+		return -EINTR;
 	kthread_use_mm(dr->mm);
 	dryrun_enter_abi(&st, dr);
-	mmap_read_lock(dr->mm);
 	if (dr->compat)
 		r->result_flags |= VMALENS_UA_COMPAT;
 	if (r->mode == VMALENS_MODE_AUTO)
@@ -637,16 +663,27 @@ static void dryrun_work(struct kthread_work *work)
 	else
 		r->mode_used = r->mode;
 	addr = dryrun_place(dr);
-	mmap_read_unlock(dr->mm);
 	dryrun_leave_abi(&st);
 	kthread_unuse_mm(dr->mm);
+	mmap_read_unlock(dr->mm);
+	return addr;
+}
 
+static int dryrun_thread(void *data)
+{
+	struct dryrun_request *dr = data;
+	unsigned long addr;
+
+	/* A killed caller sends SIGKILL: it ends our lock wait (see top). */
+	allow_signal(SIGKILL);
+	addr = dryrun_ask(dr);
 	if (IS_ERR_VALUE(addr))
-		r->error = (s32)addr;
+		dr->error = addr;
 	else
-		r->addr = addr;
+		dr->req.addr = addr;
 	complete(&dr->done);
 	kref_put(&dr->ref, dryrun_release);
+	module_put_and_kthread_exit(0);
 }
 
 /* --- the ioctl -------------------------------------------------------------- */
@@ -713,58 +750,66 @@ static void dryrun_read_limits(struct dryrun_request *dr)
 	dr->guard_gap = vmalens_stack_guard_gap();
 }
 
-static void dryrun_snapshot_target(struct dryrun_request *dr,
-				   struct task_struct *task)
-{
-	const struct cred *cred;
-
-	dr->compat = vmalens_task_compat(task);
-	dr->personality = task->personality;
-	dr->randomize = task->flags & PF_RANDOMIZE;
-	rcu_read_lock();
-	cred = __task_cred(task);
-	dr->rawio = cred->user_ns == &init_user_ns &&
-		    cap_raised(cred->cap_effective, CAP_SYS_RAWIO);
-	rcu_read_unlock();
-	dryrun_read_limits(dr);
-}
-
-static int dryrun_prepare(struct dryrun_request *dr)
+static int dryrun_prepare(const struct file *file, struct dryrun_request *dr)
 {
 	struct vmalens_target t;
 	int ret;
 
-	/* Beyond INT_MAX no pid exists; don't let it turn negative. */
-	if (dr->req.pid > INT_MAX)
-		return -ESRCH;
-	ret = vmalens_get_target(dr->req.pid, &t);
+	ret = vmalens_get_target(file, dr->req.pid, &t);
 	if (ret)
 		return ret;
 	dr->mm = t.mm;			/* the request now owns this reference */
-	dryrun_snapshot_target(dr, t.task);
+	dr->compat = t.compat;
+	dr->personality = t.personality;
+	dr->randomize = t.randomize;
+	dr->rawio = t.rawio;
 	put_task_struct(t.task);
+	dryrun_read_limits(dr);
 	return dryrun_open_file(dr);
 }
 
-/* Queue @dr and wait; a fatal signal abandons it to the worker. */
+/*
+ * Start @dr's kthread and wait for its answer. A fatal signal abandons the
+ * request: the kthread is killed, and its reference frees the request.
+ */
 static int dryrun_run(struct dryrun_request *dr)
 {
-	int ret;
+	struct task_struct *thread;
 
+	/* The kthread's own references, which it drops as it exits. */
+	__module_get(THIS_MODULE);
 	kref_get(&dr->ref);
-	kthread_queue_work(dryrun_worker, &dr->work);
-	ret = wait_for_completion_killable(&dr->done);
-	return ret ? -EINTR : 0;
+	thread = kthread_create(dryrun_thread, dr, "vmalens_dryrun");
+	if (IS_ERR(thread)) {
+		kref_put(&dr->ref, dryrun_release);
+		module_put(THIS_MODULE);
+		return PTR_ERR(thread);
+	}
+	get_task_struct(thread);	/* it may exit before we signal it */
+	wake_up_process(thread);
+	if (wait_for_completion_killable(&dr->done)) {
+		send_sig(SIGKILL, thread, 1);
+		put_task_struct(thread);
+		return -EINTR;
+	}
+	put_task_struct(thread);
+	if (dr->error == -EINTR)	/* killed by a caller's fatal signal */
+		return -EINTR;
+	if (dr->error)
+		dr->req.error = dr->error;
+	return 0;
 }
 
 /**
  * vmalens_ioctl_unmapped_area() - VMALENS_IOC_UNMAPPED_AREA
+ * @file: the open /dev/vmalens
  * @uarg: the caller's struct vmalens_unmapped_area
  *
  * Return: 0 with the answer (including an mmap error in ->error) copied
  * back, or a negative errno for a request that could not be asked.
  */
-long vmalens_ioctl_unmapped_area(struct vmalens_unmapped_area __user *uarg)
+long vmalens_ioctl_unmapped_area(const struct file *file,
+				 struct vmalens_unmapped_area __user *uarg)
 {
 	struct dryrun_request *dr;
 	u64 usize;
@@ -778,7 +823,6 @@ long vmalens_ioctl_unmapped_area(struct vmalens_unmapped_area __user *uarg)
 	if (!dr)
 		return -ENOMEM;
 	kref_init(&dr->ref);
-	kthread_init_work(&dr->work, dryrun_work);
 	init_completion(&dr->done);
 	ret = copy_struct_from_user(&dr->req, sizeof(dr->req), uarg, usize);
 	if (ret)
@@ -787,7 +831,7 @@ long vmalens_ioctl_unmapped_area(struct vmalens_unmapped_area __user *uarg)
 	if (ret)
 		goto out_free;
 	dryrun_clear_outputs(&dr->req);
-	ret = dryrun_prepare(dr);
+	ret = dryrun_prepare(file, dr);
 	if (ret)
 		goto out_put;
 	ret = dryrun_run(dr);
@@ -803,25 +847,4 @@ out_put:
 out_free:
 	kfree(dr);
 	return ret;
-}
-
-/**
- * vmalens_dryrun_init() - start the worker the dry-runs execute on
- *
- * Return: 0 or a negative errno.
- */
-int vmalens_dryrun_init(void)
-{
-	dryrun_worker = vmalens_create_worker("vmalens_dryrun");
-	if (IS_ERR(dryrun_worker))
-		return PTR_ERR(dryrun_worker);
-	return 0;
-}
-
-/**
- * vmalens_dryrun_exit() - stop the worker once queued dry-runs are done
- */
-void vmalens_dryrun_exit(void)
-{
-	kthread_destroy_worker(dryrun_worker);
 }

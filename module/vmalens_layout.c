@@ -21,126 +21,10 @@
 #include "vmalens.h"
 #include "vmalens_compat.h"
 
-/* The kernel's default stack_guard_gap, in pages (mm/mmap.c). */
-#define VMALENS_DEFAULT_GUARD_PAGES	256UL
-
-/* Per open "layout" file: the pid written to it, if any. */
+/* Per open "layout" file: the process it reports on. */
 struct layout_file {
-	pid_t pid;
+	struct vmalens_pinned target;
 };
-
-/* Read a small /proc file into @buf (NUL-terminated). */
-static int vmalens_read_proc(const char *path, char *buf, size_t size)
-{
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
-
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_read(f, buf, size - 1, &pos);
-	filp_close(f, NULL);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	return 0;
-}
-
-/**
- * vmalens_sysctl_int() - read an integer sysctl the kernel does not export
- * @name: its path below /proc/sys, e.g. "vm/mmap_rnd_bits"
- *
- * mmap_rnd_bits, mmap_min_addr and friends are not exported to modules;
- * their sysctl files are the kernel's own interface to the same values.
- *
- * Return: the value, or -1 if it cannot be read.
- */
-int vmalens_sysctl_int(const char *name)
-{
-	char path[64], buf[24];
-	int val;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	if (vmalens_read_proc(path, buf, sizeof(buf)))
-		return -1;
-	if (kstrtoint(strim(buf), 10, &val))
-		return -1;
-	return val;
-}
-
-/**
- * vmalens_mmap_min_addr() - the lowest address mmap() may use
- * @dac: set to vm.mmap_min_addr, the part CAP_SYS_RAWIO may go below
- *
- * mmap_min_addr is not exported: vm.mmap_min_addr shows only its DAC part,
- * which the LSM part (CONFIG_LSM_MMAP_MIN_ADDR) may raise.
- *
- * Return: the effective mmap_min_addr.
- */
-unsigned long vmalens_mmap_min_addr(unsigned long *dac)
-{
-	int val = vmalens_sysctl_int("vm/mmap_min_addr");
-	unsigned long min_addr;
-
-	*dac = val > 0 ? val : 0;
-	min_addr = *dac;
-#ifdef CONFIG_LSM_MMAP_MIN_ADDR
-	min_addr = max_t(unsigned long, min_addr, CONFIG_LSM_MMAP_MIN_ADDR);
-#endif
-	return min_addr;
-}
-
-/* stack_guard_gap=N (pages) on the command line, or the default. */
-static unsigned long vmalens_parse_guard_gap(const char *cmdline)
-{
-	unsigned long pages = VMALENS_DEFAULT_GUARD_PAGES, val;
-	const char *p = cmdline;
-	char word[32];
-
-	/* The kernel's __setup handler runs per occurrence: the last wins. */
-	while ((p = strstr(p, "stack_guard_gap="))) {
-		if (p == cmdline || p[-1] == ' ') {
-			strscpy(word, p + strlen("stack_guard_gap="), sizeof(word));
-			word[strcspn(word, "\n\t ")] = '\0';
-			if (!kstrtoul(word, 10, &val))	/* else ignored */
-				pages = val;
-		}
-		p++;
-	}
-	return pages << PAGE_SHIFT;
-}
-
-/**
- * vmalens_stack_guard_gap() - the kernel's stack_guard_gap, in bytes
- *
- * stack_guard_gap is not exported.  It is 256 pages unless the boot
- * command line says stack_guard_gap=N (pages), so derive it from
- * /proc/cmdline; fall back to the default if that cannot be read.
- *
- * Return: the guard gap in bytes.
- */
-unsigned long vmalens_stack_guard_gap(void)
-{
-	static unsigned long cached;
-	unsigned long gap;
-	char *buf;
-
-	gap = READ_ONCE(cached);
-	if (gap)
-		return gap;
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!buf)
-		return VMALENS_DEFAULT_GUARD_PAGES << PAGE_SHIFT;
-	if (vmalens_read_proc("/proc/cmdline", buf, PAGE_SIZE)) {
-		kfree(buf);
-		return VMALENS_DEFAULT_GUARD_PAGES << PAGE_SHIFT;
-	}
-	gap = vmalens_parse_guard_gap(buf);
-	kfree(buf);
-	WRITE_ONCE(cached, gap);	/* the command line never changes */
-	return gap;
-}
 
 static void vmalens_read_args(struct mm_struct *mm, struct vmalens_layout *lay)
 {
@@ -154,20 +38,21 @@ static void vmalens_read_args(struct mm_struct *mm, struct vmalens_layout *lay)
 
 /**
  * vmalens_read_layout() - snapshot the layout fields of an mm
- * @task: the task @mm belongs to (for pid, comm and bitness)
- * @mm:   the address space, with an mm_users reference held
- * @lay:  filled on success
+ * @t:   the process (for pid, comm and bitness) and its mm, referenced
+ * @lay: filled on success
  *
- * Takes and drops @mm's mmap read lock; must not be called with it held.
+ * Takes and drops the mm's mmap read lock; must not be called with it held.
  *
  * Return: 0, or -EINTR if a fatal signal interrupted the lock wait.
  */
-int vmalens_read_layout(struct task_struct *task, struct mm_struct *mm,
+int vmalens_read_layout(const struct vmalens_target *t,
 			struct vmalens_layout *lay)
 {
-	lay->pid = task_tgid_vnr(task);
-	get_task_comm(lay->comm, task);
-	lay->compat = vmalens_task_compat(task);
+	struct mm_struct *mm = t->mm;
+
+	lay->pid = task_tgid_vnr(t->task);
+	get_task_comm(lay->comm, t->task);
+	lay->compat = t->compat;
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	lay->topdown = vmalens_mm_topdown(mm);
@@ -221,10 +106,10 @@ static int layout_show(struct seq_file *m, void *unused)
 	struct vmalens_layout lay;
 	int err;
 
-	err = vmalens_get_target(vmalens_pick_pid(READ_ONCE(lf->pid)), &t);
+	err = vmalens_get_pinned(&lf->target, &t);
 	if (err)
 		return err;
-	err = vmalens_read_layout(t.task, t.mm, &lay);
+	err = vmalens_read_layout(&t, &lay);
 	vmalens_put_target(&t);
 	if (err)
 		return err;
@@ -246,28 +131,44 @@ static int layout_open(struct inode *inode, struct file *file)
 	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 	if (!lf)
 		return -ENOMEM;
-	lf->pid = VMALENS_PID_UNSET;
+	/* The global target, judged now with the opener's credentials. */
+	vmalens_pin_target(file, vmalens_global_target(), &lf->target);
 	err = single_open(file, layout_show, lf);
-	if (err)
+	if (err) {
+		vmalens_unpin_target(&lf->target);
 		kfree(lf);
+	}
 	return err;
 }
 
+/* Choose another process; the next read starts from the beginning. */
 static ssize_t layout_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct seq_file *m = file->private_data;
 	struct layout_file *lf = m->private;
+	ssize_t ret;
+	pid_t pid;
 
-	/* *ppos stays put, so the same open file then reads from the start. */
-	return vmalens_parse_pid(ubuf, count, &lf->pid);
+	ret = vmalens_parse_pid(ubuf, count, &pid);
+	if (ret < 0)
+		return ret;
+	mutex_lock(&m->lock);		/* against a read of this file */
+	vmalens_pin_target(file, pid, &lf->target);
+	if (lf->target.err)
+		ret = lf->target.err;
+	mutex_unlock(&m->lock);
+	*ppos = 0;
+	return ret;
 }
 
 static int layout_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
+	struct layout_file *lf = m->private;
 
-	kfree(m->private);
+	vmalens_unpin_target(&lf->target);
+	kfree(lf);
 	return single_release(inode, file);
 }
 
@@ -333,11 +234,12 @@ static void ioc_fill_layout(const struct vmalens_layout *lay,
 
 /**
  * vmalens_ioctl_layout() - VMALENS_IOC_LAYOUT
+ * @file: the open /dev/vmalens
  * @uarg: the caller's struct vmalens_mm_layout
  *
  * Return: 0 with the layout copied back, or a negative errno.
  */
-long vmalens_ioctl_layout(void __user *uarg)
+long vmalens_ioctl_layout(const struct file *file, void __user *uarg)
 {
 	struct vmalens_mm_layout *out;
 	struct vmalens_layout lay;
@@ -357,10 +259,10 @@ long vmalens_ioctl_layout(void __user *uarg)
 	err = -EINVAL;
 	if (out->flags)
 		goto out_free;
-	err = out->pid > INT_MAX ? -ESRCH : vmalens_get_target(out->pid, &t);
+	err = vmalens_get_target(file, out->pid, &t);
 	if (err)
 		goto out_free;
-	err = vmalens_read_layout(t.task, t.mm, &lay);
+	err = vmalens_read_layout(&t, &lay);
 	if (!err)
 		ioc_compat_bases(t.mm, out);
 	vmalens_put_target(&t);

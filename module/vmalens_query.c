@@ -26,21 +26,24 @@
 /* VMAs copied per hold of the mmap lock. */
 #define VMAS_BATCH	64
 
-/* The user-given names of [anon:...] VMAs are at most 80 bytes. */
-#define ANON_NAME_MAX	96
+/*
+ * Room for a name that is not a path: "[anon:...]" (user-given names are
+ * at most 80 bytes) or a special mapping's ("[vdso]", "[uprobes]").
+ */
+#define VMA_NAME_MAX	96
 
 /**
  * struct vma_snap - one VMA, copied out from under the mmap lock
  * @rec:	 the record, name fields not yet set
  * @file:	 the backing file, pinned, or NULL
- * @name:	 a fixed name ("[heap]", "[vdso]"), or NULL
- * @anon_name:	 "[anon:...]" or "[anon_shmem:...]", or empty
+ * @name:	 "[heap]", "[vdso]", "[anon:...]", ... or empty. A copy: a
+ *		 special mapping's name may live in memory that goes away
+ *		 with the mm (uprobes' xol area) once the lock is dropped.
  */
 struct vma_snap {
 	struct vmalens_vma rec;
 	struct file *file;
-	const char *name;
-	char anon_name[ANON_NAME_MAX];
+	char name[VMA_NAME_MAX];
 };
 
 static u32 vma_prot(vm_flags_t flags)
@@ -73,10 +76,10 @@ static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
 	if (d.path)
 		s->file = get_file(vma->vm_file);
 	else if (d.anon_prefix)
-		snprintf(s->anon_name, sizeof(s->anon_name), "[%s:%s]",
-			 d.anon_prefix, d.name);
-	else
-		s->name = d.name;
+		snprintf(s->name, sizeof(s->name), "[%s:%s]", d.anon_prefix,
+			 d.name);
+	else if (d.name)
+		strscpy(s->name, d.name, sizeof(s->name));
 }
 
 /* The name /proc/PID/maps would print, in @buf; NULL if there is none. */
@@ -88,9 +91,7 @@ static const char *snap_name(struct vma_snap *s, char *buf, size_t size)
 		p = d_path(file_user_path(s->file), buf, size);
 		return IS_ERR(p) ? NULL : p;
 	}
-	if (s->anon_name[0])
-		return s->anon_name;
-	return s->name;
+	return s->name[0] ? s->name : NULL;
 }
 
 static void put_snaps(struct vma_snap *snaps, unsigned int n)
@@ -116,9 +117,12 @@ struct vmas_walk {
 	char *path_buf;
 };
 
-/* Copy a batch of up to @max VMAs from @addr on; returns how many. */
+/*
+ * Copy a batch of up to @max VMAs from @addr on; returns how many, and in
+ * @more whether another VMA followed the batch when it was taken.
+ */
 static int snap_batch(struct mm_struct *mm, unsigned long addr,
-		      struct vma_snap *snaps, unsigned int max)
+		      struct vma_snap *snaps, unsigned int max, bool *more)
 {
 	struct vm_area_struct *vma;
 	unsigned int n = 0;
@@ -128,6 +132,7 @@ static int snap_batch(struct mm_struct *mm, unsigned long addr,
 	for (vma = find_vma(mm, addr); vma && n < max;
 	     vma = vmalens_next_vma(mm, vma))
 		snap_vma(vma, &snaps[n++]);
+	*more = vma;
 	mmap_read_unlock(mm);
 	return n;
 }
@@ -166,13 +171,16 @@ static int walk_vmas(struct vmas_walk *w, struct mm_struct *mm)
 	struct vmalens_vmas *r = &w->req;
 	unsigned long addr = r->start;
 	int n, i, want, err = 0;
+	bool more;
 
 	r->next = 0;
 	while (r->vma_count < w->cap) {
 		want = min_t(u32, VMAS_BATCH, w->cap - r->vma_count);
-		n = snap_batch(mm, addr, w->snaps, want);
-		if (n <= 0)
+		n = snap_batch(mm, addr, w->snaps, want, &more);
+		if (n <= 0) {
+			r->next = 0;		/* no VMA at or above addr */
 			return n;
+		}
 		for (i = 0; i < n && !err; i++) {
 			err = emit_vma(w, &w->snaps[i]);
 			addr = err ? w->snaps[i].rec.start : w->snaps[i].rec.end;
@@ -180,9 +188,8 @@ static int walk_vmas(struct vmas_walk *w, struct mm_struct *mm)
 		put_snaps(w->snaps, n);
 		if (err)
 			break;
-		/* A short batch found the last VMA; a full one may not have. */
-		r->next = n < want ? 0 : addr;
-		if (!r->next)
+		r->next = more ? addr : 0;	/* 0: the last VMA is reported */
+		if (!more)
 			return 0;
 	}
 	if (err == -ENOSPC && r->vma_count) {
@@ -219,11 +226,12 @@ static int vmas_walk_alloc(struct vmas_walk *w)
 
 /**
  * vmalens_ioctl_vmas() - VMALENS_IOC_VMAS
+ * @file: the open /dev/vmalens
  * @uarg: the caller's struct vmalens_vmas
  *
  * Return: 0 (see ->vma_count and ->next), or a negative errno.
  */
-long vmalens_ioctl_vmas(void __user *uarg)
+long vmalens_ioctl_vmas(const struct file *file, void __user *uarg)
 {
 	struct vmas_walk w = {};
 	struct vmalens_target t;
@@ -240,10 +248,11 @@ long vmalens_ioctl_vmas(void __user *uarg)
 	if (err)
 		return err;
 	w.cap = w.req.vma_count;
-	w.names_cap = w.req.names_size;
+	/* name_off is 32 bits: names start in the buffer's first 4 GiB. */
+	w.names_cap = min_t(u64, w.req.names_size, (u64)U32_MAX + 1);
 	w.req.vma_count = 0;
 	w.req.names_size = 0;
-	err = w.req.pid > INT_MAX ? -ESRCH : vmalens_get_target(w.req.pid, &t);
+	err = vmalens_get_target(file, w.req.pid, &t);
 	if (err)
 		return err;
 	put_task_struct(t.task);
@@ -311,11 +320,12 @@ static int check_query(const struct vmalens_query *q)
 
 /**
  * vmalens_ioctl_query() - VMALENS_IOC_QUERY
+ * @file: the open /dev/vmalens
  * @uarg: the caller's struct vmalens_query
  *
  * Return: 0, -ENOENT (no such VMA), -ENAMETOOLONG, or another negative errno.
  */
-long vmalens_ioctl_query(void __user *uarg)
+long vmalens_ioctl_query(const struct file *file, void __user *uarg)
 {
 	struct vmalens_target t;
 	struct vmalens_query q;
@@ -333,7 +343,7 @@ long vmalens_ioctl_query(void __user *uarg)
 	err = check_query(&q);
 	if (err)
 		return err;
-	err = q.pid > INT_MAX ? -ESRCH : vmalens_get_target(q.pid, &t);
+	err = vmalens_get_target(file, q.pid, &t);
 	if (err)
 		return err;
 	put_task_struct(t.task);

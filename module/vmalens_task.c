@@ -1,36 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmalens: choosing the process to inspect, and who may inspect it.
+ * vmalens: choosing the process to inspect, who may inspect it, and taking
+ * its address space the way /proc does.
  *
- * Modules cannot call ptrace_may_access() or mm_access(), so the check is
- * stricter than /proc's: CAP_SYS_PTRACE, or the reader's own process.
+ * Access follows the model of /proc/PID/maps, stricter where a module
+ * cannot do what /proc does:
+ *  - The decision is taken when the process is chosen: at each ioctl on
+ *    /dev/vmalens (the pid is in the request), or when a pid is written to
+ *    a debugfs file (or the file is opened, for the global target). From
+ *    then on the file keeps that process's mm, as /proc/PID/maps keeps the
+ *    one it opened: whoever holds the file reads that process.
+ *  - The decision takes both the caller's credentials and those the file
+ *    was opened with: either may see its own process, anything else needs
+ *    CAP_SYS_PTRACE in the initial user namespace in both. A file passed to
+ *    another process is never worth more than its opener or its user.
+ *  - ptrace_may_access() (and with it the LSM and Yama ptrace hooks that
+ *    /proc runs) is not exported to modules: vmalens does not run those
+ *    hooks. It asks for CAP_SYS_PTRACE instead of /proc's "same uid and
+ *    dumpable", so a policy that lets a uid read its own processes' maps is
+ *    narrower here, and a policy that denies a CAP_SYS_PTRACE holder (an
+ *    LSM, Yama's ptrace_scope=3) is not applied.
  */
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/rwsem.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/uaccess.h>
 
 #include "vmalens.h"
+#include "vmalens_compat.h"
 
-/* The global default written to "target"; 0 means "whoever reads". */
+/* The global default written to "target"; 0 means "whoever opens". */
 static pid_t vmalens_target_pid;
 
 /**
- * vmalens_pick_pid() - the pid a report should describe
- * @file_pid: the pid written to the open file, or VMALENS_PID_UNSET
+ * vmalens_global_target() - the pid written to the "target" file
  *
- * Return: @file_pid if one was written, else the global target.
+ * Return: that pid, 0 for the reader's own process.
  */
-pid_t vmalens_pick_pid(pid_t file_pid)
+pid_t vmalens_global_target(void)
 {
-	if (file_pid != VMALENS_PID_UNSET)
-		return file_pid;
 	return READ_ONCE(vmalens_target_pid);
 }
 
@@ -52,18 +68,30 @@ ssize_t vmalens_parse_pid(const char __user *ubuf, size_t count, pid_t *pid)
 	return count;
 }
 
-/**
- * vmalens_may_inspect() - may the reader see @task's address space?
- * @task: the task to inspect
- *
- * Return: true for the reader's own thread group, or with CAP_SYS_PTRACE.
- */
-bool vmalens_may_inspect(struct task_struct *task)
+/* CAP_SYS_PTRACE in the initial namespace, for the opener and the caller. */
+static bool may_inspect_others(const struct file *file)
 {
-	return same_thread_group(task, current) || capable(CAP_SYS_PTRACE);
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_PTRACE) &&
+	       capable(CAP_SYS_PTRACE);
 }
 
-static struct task_struct *vmalens_find_task(pid_t pid)
+/**
+ * vmalens_may_inspect_all() - may this file, used by current, list everyone?
+ * @file: the open file the request came through
+ *
+ * Return: true if both the opener and the caller hold CAP_SYS_PTRACE.
+ */
+bool vmalens_may_inspect_all(const struct file *file)
+{
+	return may_inspect_others(file);
+}
+
+static bool may_inspect(const struct file *file, struct task_struct *task)
+{
+	return same_thread_group(task, current) || may_inspect_others(file);
+}
+
+static struct task_struct *find_task(pid_t pid)
 {
 	struct task_struct *task;
 	struct pid *p;
@@ -72,7 +100,7 @@ static struct task_struct *vmalens_find_task(pid_t pid)
 		get_task_struct(current);
 		return current;
 	}
-	p = find_get_pid(pid);		/* in the reader's pid namespace */
+	p = find_get_pid(pid);		/* in the caller's pid namespace */
 	if (!p)
 		return NULL;
 	task = get_pid_task(p, PIDTYPE_PID);
@@ -80,28 +108,88 @@ static struct task_struct *vmalens_find_task(pid_t pid)
 	return task;
 }
 
+static bool task_has_rawio(struct task_struct *task)
+{
+	const struct cred *cred;
+	bool rawio;
+
+	rcu_read_lock();
+	cred = __task_cred(task);
+	rawio = cred->user_ns == &init_user_ns &&
+		cap_raised(cred->cap_effective, CAP_SYS_RAWIO);
+	rcu_read_unlock();
+	return rawio;
+}
+
 /**
- * vmalens_get_target() - look up a pid, check access and pin its mm
- * @pid: pid in the reader's pid namespace, 0 for the reader itself
- * @t:   filled with referenced task and mm on success
+ * vmalens_take_mm() - take @task's mm the way mm_access() does
+ * @task: the task, referenced by the caller
+ * @t:    its mm and the task state that goes with it, on success
+ *
+ * mm_access() (kernel/fork.c, all versions) is not exported. Like it, take
+ * the mm under the task's exec_update_lock: exec holds it for writing from
+ * before exec_mmap() installs the new mm until setup_new_exec() has given
+ * it a layout, so the mm is either the one before exec or a finished one.
+ * The bitness, personality and credentials exec changes in that window are
+ * read under the same lock, so they belong to that mm.
+ *
+ * Return: 0, -EINTR (fatal signal while exec held the lock), -ENXIO (no
+ * mm: kernel thread, zombie) or -EAGAIN (an mm without a layout).
+ */
+int vmalens_take_mm(struct task_struct *task, struct vmalens_target *t)
+{
+	struct mm_struct *mm;
+	int err;
+
+	if (down_read_killable(&task->signal->exec_update_lock))
+		return -EINTR;
+	err = -ENXIO;
+	mm = get_task_mm(task);		/* NULL for kernel threads, zombies */
+	if (!mm)
+		goto unlock;
+	err = -EAGAIN;
+	if (!vmalens_mm_has_layout(mm)) {
+		mmput(mm);
+		goto unlock;
+	}
+	t->mm = mm;
+	t->compat = vmalens_task_compat(task);
+	t->randomize = task->flags & PF_RANDOMIZE;
+	t->rawio = task_has_rawio(task);
+	t->personality = task->personality;
+	err = 0;
+unlock:
+	up_read(&task->signal->exec_update_lock);
+	return err;
+}
+
+/**
+ * vmalens_get_target() - look up a pid, check access and take its mm
+ * @file: the open file the request came through (its opener's credentials)
+ * @pid:  pid in the caller's pid namespace, 0 for the caller itself
+ * @t:    filled with referenced task and mm on success
  *
  * Release with vmalens_put_target().
  *
- * Return: 0, -ESRCH (no such pid), -EPERM (not allowed) or -ENXIO (no mm).
+ * Return: 0, -ESRCH (no such pid), -EPERM (not allowed), or an error of
+ * vmalens_take_mm().
  */
-int vmalens_get_target(pid_t pid, struct vmalens_target *t)
+int vmalens_get_target(const struct file *file, u64 pid,
+		       struct vmalens_target *t)
 {
 	int err;
 
-	t->task = vmalens_find_task(pid);
+	/* Beyond INT_MAX no pid exists; don't let it turn negative. */
+	if (pid > INT_MAX)
+		return -ESRCH;
+	t->task = find_task(pid);
 	if (!t->task)
 		return -ESRCH;
 	err = -EPERM;
-	if (!vmalens_may_inspect(t->task))
+	if (!may_inspect(file, t->task))
 		goto put_task;
-	err = -ENXIO;
-	t->mm = get_task_mm(t->task);	/* NULL for kernel threads, zombies */
-	if (!t->mm)
+	err = vmalens_take_mm(t->task, t);
+	if (err)
 		goto put_task;
 	return 0;
 
@@ -123,16 +211,84 @@ void vmalens_put_target(struct vmalens_target *t)
 	t->task = NULL;
 }
 
+/**
+ * vmalens_pin_target() - choose the process a debugfs file reports on
+ * @file: the debugfs file; its opener and current must both be allowed
+ * @pid:  the pid (0: the caller's own process)
+ * @p:    replaced: the process's struct pid and mm, or the error
+ *
+ * Like /proc/PID/maps at open, the file then keeps the process's struct
+ * pid and mm (mmgrab(), not mmget(): the file must not keep a dead
+ * process's memory alive). Reads see that process or nothing, never a
+ * later process that reuses the pid number.
+ */
+void vmalens_pin_target(const struct file *file, pid_t pid,
+			struct vmalens_pinned *p)
+{
+	struct vmalens_target t;
+
+	vmalens_unpin_target(p);
+	p->err = vmalens_get_target(file, pid, &t);
+	if (p->err)
+		return;
+	p->pid = get_task_pid(t.task, PIDTYPE_PID);
+	p->compat = t.compat;
+	mmgrab(t.mm);
+	p->mm = t.mm;
+	vmalens_put_target(&t);
+}
+
+/**
+ * vmalens_unpin_target() - let go of what vmalens_pin_target() chose
+ * @p: the pinned process, or one that holds nothing
+ */
+void vmalens_unpin_target(struct vmalens_pinned *p)
+{
+	if (p->mm)
+		mmdrop(p->mm);
+	put_pid(p->pid);
+	p->mm = NULL;
+	p->pid = NULL;
+	p->err = -ESRCH;
+}
+
+/**
+ * vmalens_get_pinned() - references on a pinned process for one read
+ * @p: the pinned process
+ * @t: filled with referenced task and mm on success
+ *
+ * Release with vmalens_put_target().
+ *
+ * Return: 0, the error that kept anything from being pinned, or -ESRCH
+ * once the process has exited or exec'ed away from the pinned mm.
+ */
+int vmalens_get_pinned(const struct vmalens_pinned *p, struct vmalens_target *t)
+{
+	if (!p->pid)
+		return p->err;
+	t->task = get_pid_task(p->pid, PIDTYPE_PID);
+	if (!t->task)
+		return -ESRCH;
+	if (!mmget_not_zero(p->mm)) {
+		put_task_struct(t->task);
+		return -ESRCH;
+	}
+	t->mm = p->mm;
+	t->compat = p->compat;
+	return 0;
+}
+
 static ssize_t target_read(struct file *file, char __user *ubuf,
 			   size_t count, loff_t *ppos)
 {
 	char buf[16];
 	int len;
 
-	len = scnprintf(buf, sizeof(buf), "%d\n", READ_ONCE(vmalens_target_pid));
+	len = scnprintf(buf, sizeof(buf), "%d\n", vmalens_global_target());
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
+/* Files opened later pin this pid; files already open keep theirs. */
 static ssize_t target_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {

@@ -45,17 +45,15 @@ static unsigned int count_processes(void)
 }
 
 /*
- * Reference every process, or only the reader's own without
- * CAP_SYS_PTRACE.  Processes forked after counting beyond the slack are
- * missed, as they would be by a read a moment earlier.
+ * Reference every process, or only the reader's own.  Processes forked
+ * after counting beyond the slack are missed, as they would be by a read
+ * a moment earlier.
  */
-static int collect_processes(struct task_list *tl)
+static int collect_processes(struct task_list *tl, bool all)
 {
 	unsigned int max = 1;
 	struct task_struct *p;
-	bool all;
 
-	all = capable(CAP_SYS_PTRACE);
 	if (all)
 		max = count_processes() + TASKS_SLACK;
 	tl->tasks = kvmalloc_array(max, sizeof(*tl->tasks), GFP_KERNEL);
@@ -87,20 +85,25 @@ static void release_processes(struct task_list *tl)
 	kvfree(tl->tasks);
 }
 
-/* One line; processes without an mm or a pid here are skipped. */
+/*
+ * One line; processes without an mm or a pid here are skipped, and so are
+ * those in the middle of exec.
+ */
 static int show_process(struct seq_file *m, struct task_struct *task)
 {
+	struct vmalens_target t = { .task = task };
 	struct vmalens_layout lay;
-	struct mm_struct *mm;
 	int err;
 
 	if (!task_tgid_vnr(task))	/* not in the reader's pid namespace */
 		return 0;
-	mm = get_task_mm(task);
-	if (!mm)
+	err = vmalens_take_mm(task, &t);
+	if (err == -ENXIO || err == -EAGAIN)
 		return 0;
-	err = vmalens_read_layout(task, mm, &lay);
-	mmput(mm);
+	if (err)
+		return err;
+	err = vmalens_read_layout(&t, &lay);
+	mmput(t.mm);
 	if (err)
 		return err;
 	seq_printf(m, "%7d %-8s 0x%-16lx 0x%-16lx 0x%-16lx %4d %s\n",
@@ -115,7 +118,8 @@ static int tasks_show(struct seq_file *m, void *unused)
 	unsigned int i;
 	int err;
 
-	err = collect_processes(&tl);
+	/* Decided at open, with the opener's credentials (tasks_open()). */
+	err = collect_processes(&tl, m->private);
 	if (err)
 		return err;
 	seq_printf(m, "%7s %-8s %-18s %-18s %-18s %4s %s\n", "PID", "LAYOUT",
@@ -125,7 +129,22 @@ static int tasks_show(struct seq_file *m, void *unused)
 	release_processes(&tl);
 	return err;
 }
-DEFINE_SHOW_ATTRIBUTE(tasks);
+
+static int tasks_open(struct inode *inode, struct file *file)
+{
+	/* Everyone, or the reader's own process only: see vmalens_task.c. */
+	bool all = vmalens_may_inspect_all(file);
+
+	return single_open(file, tasks_show, all ? (void *)1UL : NULL);
+}
+
+static const struct file_operations tasks_fops = {
+	.owner		= THIS_MODULE,
+	.open		= tasks_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
 
 /**
  * vmalens_tasks_init() - create the "tasks" file

@@ -29,14 +29,14 @@
 
 /**
  * struct vmas_file - per open "vmas" file
- * @pid:       the pid written to this file, or VMALENS_PID_UNSET
+ * @target:    the process this file reports on, chosen at open or write
  * @mm:        the mm being walked; non-NULL (and read-locked) only
  *             between m_start() and m_stop()
  * @gap_start: end of the VMA before the current one (0 before the first)
  * @guard_gap: the kernel's stack_guard_gap, in bytes
  */
 struct vmas_file {
-	pid_t pid;
+	struct vmalens_pinned target;
 	struct mm_struct *mm;
 	unsigned long gap_start;
 	unsigned long guard_gap;
@@ -190,9 +190,11 @@ static void *m_start(struct seq_file *m, loff_t *ppos)
 	struct vmalens_target t;
 	int err;
 
-	vf->guard_gap = vmalens_stack_guard_gap();	/* before any lock */
-	/* The access check runs on every read, like the spec says. */
-	err = vmalens_get_target(vmalens_pick_pid(READ_ONCE(vf->pid)), &t);
+	vf->guard_gap = vmalens_stack_guard_gap();
+	/* Access was decided when the process was chosen, as /proc does. */
+	err = vmalens_get_pinned(&vf->target, &t);
+	if (err == -ESRCH && vf->target.pid)
+		return NULL;		/* it exited: the file ends here */
 	if (err)
 		return ERR_PTR(err);
 	put_task_struct(t.task);
@@ -252,18 +254,39 @@ static int vmas_open(struct inode *inode, struct file *file)
 	vf = __seq_open_private(file, &vmas_sops, sizeof(*vf));
 	if (!vf)
 		return -ENOMEM;
-	vf->pid = VMALENS_PID_UNSET;
+	/* The global target, judged now with the opener's credentials. */
+	vmalens_pin_target(file, vmalens_global_target(), &vf->target);
 	return 0;
 }
 
+/* Choose another process; the next read starts from the beginning. */
 static ssize_t vmas_write(struct file *file, const char __user *ubuf,
 			  size_t count, loff_t *ppos)
 {
 	struct seq_file *m = file->private_data;
 	struct vmas_file *vf = m->private;
+	ssize_t ret;
+	pid_t pid;
 
-	/* *ppos stays put, so the same open file then reads from the start. */
-	return vmalens_parse_pid(ubuf, count, &vf->pid);
+	ret = vmalens_parse_pid(ubuf, count, &pid);
+	if (ret < 0)
+		return ret;
+	mutex_lock(&m->lock);		/* against a read of this file */
+	vmalens_pin_target(file, pid, &vf->target);
+	if (vf->target.err)
+		ret = vf->target.err;
+	mutex_unlock(&m->lock);
+	*ppos = 0;
+	return ret;
+}
+
+static int vmas_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+	struct vmas_file *vf = m->private;
+
+	vmalens_unpin_target(&vf->target);
+	return seq_release_private(inode, file);
 }
 
 static const struct file_operations vmas_fops = {
@@ -272,7 +295,7 @@ static const struct file_operations vmas_fops = {
 	.read		= seq_read,
 	.write		= vmas_write,
 	.llseek		= seq_lseek,
-	.release	= seq_release_private,
+	.release	= vmas_release,
 };
 
 /**
