@@ -273,7 +273,8 @@ struct vmalens_vma {
  * @vma_count:	in: capacity of the array; out: records filled
  * @names_addr:	in: user pointer to a buffer for the names (may be 0 with
  *		@names_size 0: names are then not reported)
- * @names_size:	in: its size; out: bytes used, NULs included
+ * @names_size:	in: its size (only the first 4 GiB are used: name_off is
+ *		32 bits); out: bytes used, NULs included
  * @next:	out: the address to pass as @start to continue; 0 when the
  *		last VMA has been reported
  *
