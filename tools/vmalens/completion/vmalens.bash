@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+# bash completion for vmalens(1): commands, options and the values they
+# take, and pids (with the command name shown) where a command wants one.
+# Installed by "make install" as $(PREFIX)/share/bash-completion/completions/vmalens.
+
+_vmalens_cmds="show layout vmas query probe tasks diff aslr version help"
+_vmalens_global_opts="--json --pretty --help --version --color"
+_vmalens_probe_flags="private shared anonymous fixed fixed_noreplace 32bit
+stack growsdown hugetlb noreserve populate"
+
+# The options one command takes (the global ones aside).
+_vmalens_cmd_opts()
+{
+	case $1 in
+	show)	echo "--full --len --hint --flags --pgoff --file --mode" ;;
+	vmas)	echo "--no-gaps" ;;
+	probe)	echo "--len --hint --flags --pgoff --file --mode" ;;
+	tasks)	echo "--sort" ;;
+	aslr)	echo "--samples --compat --exec" ;;
+	esac
+}
+
+# Pids of the processes with an address space: kernel threads have an
+# empty cmdline (and /proc files report size 0, so read one word of it).
+_vmalens_pids()
+{
+	local d arg
+
+	for d in /proc/[0-9]*; do
+		arg=""
+		IFS= read -r -d '' arg <"$d/cmdline" 2>/dev/null
+		[ -n "$arg" ] && echo "${d#/proc/}"
+	done
+}
+
+# The word after --flags is a comma-separated list: complete its last item.
+_vmalens_flags()
+{
+	local cur=$1 head="" f
+
+	case $cur in
+	*,*) head=${cur%,*}, ;;
+	esac
+	for f in $_vmalens_probe_flags; do
+		echo "$head$f"
+	done
+}
+
+_vmalens()
+{
+	local cur prev cmd="" npos=0 i w
+
+	COMPREPLY=()
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	# The command, and how many positional words follow it so far.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		--len|--hint|--flags|--pgoff|--file|--mode|--sort|--samples|--exec)
+			((i++)) ;;
+		-*)	;;
+		*)	if [ -z "$cmd" ]; then cmd=$w; else ((npos++)); fi ;;
+		esac
+	done
+
+	case $prev in
+	--mode)	COMPREPLY=($(compgen -W "auto topdown bottomup" -- "$cur")); return ;;
+	--sort)	COMPREPLY=($(compgen -W "pid map_count total_vm" -- "$cur")); return ;;
+	--flags) compopt -o nospace 2>/dev/null
+		COMPREPLY=($(compgen -W "$(_vmalens_flags "$cur")" -- "$cur")); return ;;
+	--file|--exec) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--len|--hint|--pgoff|--samples) return ;;
+	esac
+	case $cur in
+	--color=*) COMPREPLY=($(compgen -P --color= -W "never always auto" -- "${cur#--color=}"))
+		return ;;
+	-*)	COMPREPLY=($(compgen -W "$_vmalens_global_opts $(_vmalens_cmd_opts "$cmd")" -- "$cur"))
+		return ;;
+	esac
+
+	if [ -z "$cmd" ]; then
+		COMPREPLY=($(compgen -W "$_vmalens_cmds" -- "$cur"))
+		return
+	fi
+	case $cmd:$npos in
+	show:0|layout:0|vmas:0|query:0|probe:0)
+		COMPREPLY=($(compgen -W "$(_vmalens_pids)" -- "$cur")) ;;
+	diff:0|diff:1)
+		COMPREPLY=($(compgen -f -- "$cur")) ;;
+	help:0)	COMPREPLY=($(compgen -W "$_vmalens_cmds" -- "$cur")) ;;
+	esac
+}
+complete -F _vmalens vmalens
