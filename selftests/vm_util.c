@@ -723,3 +723,249 @@ void setup_many_vmas(char *report, size_t size, void *pages)
 			_exit(1);
 	snprintf(report, size, "addr=%p", p);
 }
+
+/* --- stress tests: fuzz_test, churn_test, unload_test, kptr_test --------- */
+
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
+
+/* splitmix64: one 64-bit state, reproducible from a printed seed. */
+uint64_t vml_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A numeric environment override (any base strtol accepts), else DEF. */
+long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtol(v, &end, 0);
+	return *end ? def : n;
+}
+
+/*
+ * A kernel built for debugging (lockdep or kmemleak) runs the long
+ * versions of the stress tests; release kernels a shorter one.
+ */
+bool debug_kernel(void)
+{
+	return !access("/proc/lockdep", F_OK) ||
+	       !access("/sys/kernel/debug/kmemleak", F_OK);
+}
+
+static double now_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Runs ARGV (found on PATH) with stdout and stderr captured into *OUT
+ * (malloc'ed, may be NULL), killing it after SECS seconds.  Returns its
+ * exit status, 128 + signal, -ETIMEDOUT, or -errno.
+ */
+int run_cmd(char *const argv[], unsigned int secs, char **out)
+{
+	double deadline = now_secs() + secs;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	int p[2], status, ret = -ETIMEDOUT;
+	bool eof = false, exited = false;
+	pid_t pid;
+
+	if (!buf || pipe2(p, O_CLOEXEC))
+		return -ENOMEM;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		pid_t w;
+
+		if (!eof && poll(&pfd, 1, 10) > 0) {
+			ssize_t n;
+
+			if (cap - len < 2048)
+				buf = realloc(buf, (cap *= 2) + 1);
+			n = read(p[0], buf + len, cap - len);
+			if (n > 0)
+				len += n;
+			else
+				eof = true;
+		} else if (eof) {
+			usleep(10000);
+		}
+		if (!exited) {
+			w = waitpid(pid, &status, WNOHANG);
+			exited = w == pid;	/* then drain the pipe */
+		}
+		if (exited && eof) {
+			ret = WIFEXITED(status) ? WEXITSTATUS(status)
+						: 128 + WTERMSIG(status);
+			break;
+		}
+		if (now_secs() > deadline) {
+			if (!exited) {
+				kill(pid, SIGKILL);
+				/* A task stuck in the kernel may never die. */
+				for (int i = 0; i < 100 && !waitpid(pid, NULL, WNOHANG); i++)
+					usleep(10000);
+			}
+			break;
+		}
+	}
+	close(p[0]);
+	buf[len] = '\0';
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return ret;
+}
+
+/* busybox rmmod/insmod, as an administrator would; see run_cmd(). */
+int module_unload(char **out)
+{
+	char *argv[] = { "rmmod", "vmalens", NULL };
+
+	return run_cmd(argv, 60, out);
+}
+
+int module_load(char **out)
+{
+	const char *ko = getenv("VMALENS_KO");
+	char *argv[] = { "insmod", (char *)(ko ? ko : VMALENS_KO_DEFAULT), NULL };
+
+	return run_cmd(argv, 60, out);
+}
+
+#define CHURN_SLOTS	32
+
+static struct {
+	char *addr;
+	size_t len;
+} churn_map[CHURN_SLOTS];
+
+static void *churn_thread(void *arg)
+{
+	uint64_t state = (uintptr_t)arg;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		size_t len = (1 + vml_rand(&state) % 16) * sysconf(_SC_PAGESIZE);
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED) {
+			*(volatile char *)p = 1;
+			munmap(p, len);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * One random change to the caller's address space: mmap, munmap (whole or
+ * part), mprotect, mremap, madvise DONTNEED or GUARD_INSTALL, a fork whose
+ * child changes its copy and exits, or a short-lived thread.
+ */
+void churn_step(uint64_t *state)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uint64_t r = vml_rand(state);
+	int slot = r % CHURN_SLOTS, op = (r >> 8) % 16;
+	char *a = churn_map[slot].addr;
+	size_t len = churn_map[slot].len, pages = len / ps;
+	size_t off = pages > 1 ? ((r >> 16) % (pages - 1)) * ps : 0;
+	static const int prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
+				     PROT_READ | PROT_EXEC };
+	pthread_t th;
+	pid_t pid;
+
+	if (!a) {
+		len = (1 + (r >> 16) % 64) * ps;
+		a = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a == MAP_FAILED)
+			return;
+		a[0] = 1;
+		churn_map[slot].addr = a;
+		churn_map[slot].len = len;
+		return;
+	}
+	switch (op) {
+	case 0: case 1: case 2:
+		munmap(a, len);
+		churn_map[slot].addr = NULL;
+		break;
+	case 3:		/* punch a hole: the VMA splits */
+		munmap(a + off, ps);
+		break;
+	case 4: case 5: case 6: {
+		size_t n = 1 + (r >> 40) % 4;
+
+		if (off / ps + n > pages)
+			n = pages - off / ps;
+		mprotect(a + off, n * ps, prots[(r >> 32) % 4]);
+		break;
+	}
+	case 7: case 8: {
+		size_t nlen = (1 + (r >> 32) % 96) * ps;
+		char *n = mremap(a, len, nlen, MREMAP_MAYMOVE);
+
+		if (n != MAP_FAILED) {
+			churn_map[slot].addr = n;
+			churn_map[slot].len = nlen;
+		}
+		break;
+	}
+	case 9: case 10:
+		madvise(a + off, ps, MADV_DONTNEED);
+		break;
+	case 11:	/* MADV_GUARD_INSTALL (6.13+); EINVAL before */
+		madvise(a + off, ps, 102);
+		break;
+	case 12:
+		pid = fork();
+		if (pid == 0) {
+			for (int i = 0; i < 16; i++)
+				churn_step(state);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		break;
+	case 13:
+		if (!pthread_create(&th, NULL, churn_thread,
+				    (void *)(uintptr_t)vml_rand(state)))
+			pthread_join(th, NULL);
+		break;
+	default:
+		/*
+		 * Fault pages in so DONTNEED has work; MADV_POPULATE_WRITE
+		 * (5.14+) fails instead of faulting on holes, guard pages
+		 * and read-only pages.
+		 */
+		madvise(a, len, 23);
+		break;
+	}
+}

@@ -99,4 +99,18 @@ void setup_many_vmas(char *report, size_t size, void *pages);
 unsigned long report_ul(const struct target *t, const char *key);
 bool report_has(const struct target *t, const char *key);
 
+/* --- stress tests: fuzz_test, churn_test, unload_test, kptr_test --------- */
+
+#include <stdint.h>
+
+#define VMALENS_KO_DEFAULT	"/opt/vmalens/vmalens.ko"
+
+uint64_t vml_rand(uint64_t *state);
+long env_long(const char *name, long def);
+bool debug_kernel(void);
+int run_cmd(char *const argv[], unsigned int secs, char **out);
+int module_unload(char **out);
+int module_load(char **out);
+void churn_step(uint64_t *state);
+
 #endif /* VMALENS_VM_UTIL_H */
