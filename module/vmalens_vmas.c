@@ -271,7 +271,9 @@ static ssize_t vmas_write(struct file *file, const char __user *ubuf,
 	ret = vmalens_parse_pid(ubuf, count, &pid);
 	if (ret < 0)
 		return ret;
-	mutex_lock(&m->lock);		/* against a read of this file */
+	/* Against a read of this file, which may be waiting for a lock. */
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
 	vmalens_pin_target(file, pid, &vf->target);
 	if (vf->target.err)
 		ret = vf->target.err;
