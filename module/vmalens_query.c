@@ -119,7 +119,9 @@ struct vmas_walk {
 
 /*
  * Copy a batch of up to @max VMAs from @addr on; returns how many, and in
- * @more whether another VMA followed the batch when it was taken.
+ * @more whether another VMA followed the batch when it was taken. The
+ * batch ends early when a writer waits for the lock (the target's own
+ * mmap, say): the caller takes the lock again for the rest, after it.
  */
 static int snap_batch(struct mm_struct *mm, unsigned long addr,
 		      struct vma_snap *snaps, unsigned int max, bool *more)
@@ -129,9 +131,13 @@ static int snap_batch(struct mm_struct *mm, unsigned long addr,
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	for (vma = find_vma(mm, addr); vma && n < max;
-	     vma = vmalens_next_vma(mm, vma))
+	vma = find_vma(mm, addr);
+	while (vma && n < max) {
 		snap_vma(vma, &snaps[n++]);
+		vma = vmalens_next_vma(mm, vma);
+		if (mmap_lock_is_contended(mm))
+			break;
+	}
 	*more = vma;
 	mmap_read_unlock(mm);
 	return n;

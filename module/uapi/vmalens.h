@@ -279,8 +279,9 @@ struct vmalens_vma {
  *		last VMA has been reported
  *
  * The lock on the target's address space is taken and dropped per batch
- * of at most 64 VMAs, so a large process is read as /proc/PID/maps is:
- * each batch is consistent, the whole may see concurrent changes.
+ * of at most 64 VMAs, and given up sooner when the target (or anyone)
+ * waits to write, so a large process is read as /proc/PID/maps is: each
+ * batch is consistent, the whole may see concurrent changes.
  * Returns 0 even when the buffers filled before the VMAs ran out (resume
  * at @next); -ENOSPC if not even one VMA's name fits in the names buffer.
  */
