@@ -3,9 +3,11 @@
  * The vmalens CLI against real processes: every VMA of /proc/PID/maps in
  * "vmas"; the bands of "show" in address order, without overlap and in 100
  * columns, also with 10,000 VMAs; --json parsed by json-c (an independent
- * parser) and round-tripped through "diff"; and each documented error
- * message for its cause (module not loaded, no device node, debugfs not
- * mounted, not root, no CAP_SYS_PTRACE, no such process, no mm).
+ * parser) and round-tripped through "diff"; "layout --json" as the very
+ * object "show --json" embeds; "tasks" and "version" from the ioctls, also
+ * without debugfs mounted; and each documented error message for its cause
+ * (module not loaded, no device node, not root, no CAP_SYS_PTRACE, no such
+ * process, no mm).
  *
  * The binary is $VMALENS, else ../bin/vmalens next to this test.
  */
@@ -31,6 +33,7 @@
 
 #include "kselftest_harness.h"
 #include "vm_util.h"
+#include "vmalens.h"
 
 #define OUT_FILE	"/tmp/cli_test.out"
 #define ERR_FILE	"/tmp/cli_test.err"
@@ -614,6 +617,219 @@ TEST_F_TIMEOUT(cli, probe_and_query_json, 300)
 	target_kill(&t);
 }
 
+/* For EXPECT_STREQ, which cannot take NULL. */
+static const char *jstr_or(struct json_object *o, const char *key)
+{
+	const char *v = o ? jstr(o, key) : NULL;
+
+	return v ? v : "(missing)";
+}
+
+/* The keys of a JSON object, in order, comma-separated. */
+static void json_keys(struct json_object *o, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		n += snprintf(buf + n, n < len ? len - n : 0, "%s,", key);
+	}
+}
+
+TEST_F_TIMEOUT(cli, layout_json_is_shows_layout_object, 300)
+{
+	struct json_object *lay, *show, *shown;
+	char why[1024] = "", k1[2048], k2[2048];
+	struct run r = { 0 };
+	struct target t;
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, NULL, "--json", "layout", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	lay = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, lay) TH_LOG("%s", why);
+	run_cli(&r, NULL, "--json", "show", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	show = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, show) TH_LOG("%s", why);
+	shown = jget(show, "layout");
+	ASSERT_NE(NULL, shown);
+
+	/* the same keys in the same order, and the same facts */
+	json_keys(lay, k1, sizeof(k1));
+	json_keys(shown, k2, sizeof(k2));
+	EXPECT_STREQ(k2, k1);
+	EXPECT_NE(NULL, strstr(k1, "pid,comm,layout,")) TH_LOG("%s", k1);
+	EXPECT_NE(NULL, strstr(k1, "stack_guard_gap,mmap_min_addr,mmap_rnd_bits,")) TH_LOG("%s", k1);
+	EXPECT_EQ(t.pid, json_object_get_int(jget(lay, "pid")));
+	{
+		static const char *const same[] = { "comm", "layout", "mmap_base", "task_size",
+			"start_brk", "start_stack", "vdso" };
+
+		size_t i;
+
+		for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+			const char *key = same[i];
+
+			EXPECT_STREQ(jstr_or(shown, key), jstr_or(lay, key)) TH_LOG("%s differs", key);
+		}
+	}
+	EXPECT_TRUE(json_object_is_type(jget(lay, "stack_guard_gap"), json_type_int));
+	EXPECT_TRUE(json_object_is_type(jget(lay, "mmap_rnd_bits"), json_type_int));
+
+	/* plain: the same keys, one a line */
+	run_cli(&r, NULL, "layout", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	json_object_object_foreach(lay, key, val) {
+		char want[64];
+
+		(void)val;
+		snprintf(want, sizeof(want), "%s%s ", r.out == strstr(r.out, key) ? "" : "\n",
+			 key);
+		EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("'%s' missing:\n%s", key, r.out);
+	}
+	json_object_put(lay);
+	json_object_put(show);
+	run_free(&r);
+	target_kill(&t);
+}
+
+static int no_debugfs(void);
+static int without_ptrace_cap(void);
+static int as_nobody(void);
+static int hide_module_and_sysfs(void);
+
+/* The module's line of "version": "module v... (abi 2)" */
+TEST_F_TIMEOUT(cli, version_reports_module_abi, 300)
+{
+	struct json_object *o, *m;
+	struct run r = { 0 };
+	char why[1024] = "", want[64];
+
+	snprintf(want, sizeof(want), "(abi %d)\n", VMALENS_ABI_VERSION);
+	run_cli(&r, NULL, "version", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(2, count_lines(r.out, NULL)) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "\nmodule v")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(strstr(r.out, "\n") ?: r.out, want)) TH_LOG("%s", r.out);
+	EXPECT_EQ(NULL, strstr(r.out, "mismatch")) TH_LOG("%s", r.out);
+
+	run_cli(&r, NULL, "--json", "version", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	o = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, o) TH_LOG("%s", why);
+	m = jget(o, "module");
+	ASSERT_NE(NULL, m) TH_LOG("%s", r.out);
+	EXPECT_EQ(VMALENS_ABI_VERSION, json_object_get_int(jget(m, "abi"))) TH_LOG("%s", r.out);
+	EXPECT_STREQ("ioctl", jstr_or(m, "source")) TH_LOG("%s", r.out);
+	EXPECT_EQ(getpagesize(), json_object_get_int(jget(m, "page_size"))) TH_LOG("%s", r.out);
+	json_object_put(o);
+
+	/* without debugfs: the same answer */
+	run_cli(&r, no_debugfs, "version", NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("%s", r.out);
+
+	/* not root: the world-readable sysfs files */
+	run_cli(&r, as_nobody, "--json", "version", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	o = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, o) TH_LOG("%s", why);
+	m = jget(o, "module");
+	ASSERT_NE(NULL, m) TH_LOG("%s", r.out);
+	EXPECT_STREQ("sysfs", jstr_or(m, "source")) TH_LOG("%s", r.out);
+	EXPECT_EQ(VMALENS_ABI_VERSION, json_object_get_int(jget(m, "abi"))) TH_LOG("%s", r.out);
+	json_object_put(o);
+
+	/* no module at all: says so, and still succeeds */
+	run_cli(&r, hide_module_and_sysfs, "version", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "module: not loaded")) TH_LOG("%s", r.out);
+	run_cli(&r, hide_module_and_sysfs, "--json", "version", NULL);
+	EXPECT_NE(NULL, strstr(r.out, "\"module\":null")) TH_LOG("%s", r.out);
+	run_free(&r);
+}
+
+static bool tasks_has(struct json_object *arr, pid_t pid, const char *comm)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+
+		if (json_object_get_int(jget(o, "pid")) == pid &&
+		    (!comm || (jstr(o, "comm") && !strcmp(jstr(o, "comm"), comm))))
+			return true;
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(cli, tasks_lists_processes_from_the_ioctl, 300)
+{
+	struct json_object *arr, *o;
+	struct run r = { 0 };
+	struct target t;
+	char why[1024] = "", comm[32] = "", path[64], *c;
+	static const char *const keys[] = { "pid", "comm", "layout", "mmap_base", "start_brk",
+		"brk", "map_count", "total_vm" };
+	uint64_t last = UINT64_MAX;
+	size_t i;
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	snprintf(path, sizeof(path), "/proc/%d/comm", t.pid);
+	c = slurp(path, NULL);
+	ASSERT_NE(NULL, c);
+	snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(c, "\n"), c);
+	free(c);
+
+	run_cli(&r, NULL, "--json", "tasks", "--sort", "total_vm", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	arr = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, arr) TH_LOG("%s", why);
+	ASSERT_TRUE(json_object_is_type(arr, json_type_array));
+	EXPECT_TRUE(tasks_has(arr, t.pid, comm)) TH_LOG("pid %d (%s) missing", t.pid, comm);
+	EXPECT_TRUE(tasks_has(arr, 1, NULL)) TH_LOG("init missing");
+	EXPECT_FALSE(tasks_has(arr, 2, NULL)) TH_LOG("kthreadd has no mm");
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		size_t row = i, k;
+		uint64_t tv;
+
+		o = json_object_array_get_idx(arr, i);
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const char *key = keys[k];
+
+			EXPECT_TRUE(jhas(o, key)) TH_LOG("row %zu lacks %s", row, key);
+		}
+		tv = json_object_get_uint64(jget(o, "total_vm"));
+		EXPECT_GE(last, tv) TH_LOG("not sorted by total_vm at row %zu", row);
+		last = tv;
+	}
+	EXPECT_STREQ("", r.err) TH_LOG("root skips nothing it can see");
+	json_object_put(arr);
+
+	run_cli(&r, NULL, "tasks", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(0, strncmp(r.out, "    PID LAYOUT", 14)) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, comm)) TH_LOG("%s", r.out);
+
+	/* without debugfs: the same table */
+	run_cli(&r, no_debugfs, "tasks", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, comm)) TH_LOG("%s", r.out);
+
+	/* without CAP_SYS_PTRACE: only itself, and the rest counted */
+	run_cli(&r, without_ptrace_cap, "--json", "tasks", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	arr = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, arr) TH_LOG("%s", why);
+	EXPECT_EQ(1, (int)json_object_array_length(arr)) TH_LOG("%s", r.out);
+	EXPECT_FALSE(tasks_has(arr, t.pid, NULL));
+	EXPECT_NE(NULL, strstr(r.err, "processes not listed: not allowed to inspect them (needs CAP_SYS_PTRACE)"))
+		TH_LOG("%s", r.err);
+	json_object_put(arr);
+	run_free(&r);
+	target_kill(&t);
+}
+
 /* --- errors: each documented message for its cause --------------------- */
 
 static int private_mounts(void)
@@ -637,6 +853,12 @@ static int hide_module(void)
 static int no_debugfs(void)
 {
 	return private_mounts() || umount2("/sys/kernel/debug", MNT_DETACH);
+}
+
+/* No trace of the module: device, misc class, debugfs and /sys/module. */
+static int hide_module_and_sysfs(void)
+{
+	return hide_module() || mount("none", "/sys/module", "tmpfs", 0, NULL);
 }
 
 static int as_nobody(void)
@@ -689,10 +911,14 @@ TEST_F_TIMEOUT(cli, error_messages, 300)
 	EXPECT_NE(NULL, strstr(r.err, "module loaded but /dev/vmalens is missing; create it: mknod /dev/vmalens c"))
 		TH_LOG("%s", r.err);
 
-	run_cli(&r, no_debugfs, "tasks", NULL);
+	/* nothing needs debugfs any more */
+	run_cli(&r, no_debugfs, "layout", num(t.pid), NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(NULL, strstr(r.err, "debugfs")) TH_LOG("%s", r.err);
+
+	run_cli(&r, hide_module, "tasks", NULL);
 	EXPECT_EQ(1, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "debugfs not mounted? try: mount -t debugfs none /sys/kernel/debug"))
-		TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "module not loaded? try: sudo insmod")) TH_LOG("%s", r.err);
 
 	run_cli(&r, as_nobody, "show", num(t.pid), NULL);
 	EXPECT_EQ(1, r.status);
