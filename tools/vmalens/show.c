@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "lens.h"
@@ -38,12 +39,20 @@ static long read_long(const char *path, int base)
 	return v;
 }
 
-static void aslr_read(pid_t pid, struct aslr_state *a)
+/*
+ * kernel.randomize_va_space as the module reads it from the kernel
+ * (VMALENS_IOC_ASLR), else from /proc/sys for a module without the ioctl.
+ */
+static void aslr_read(int fd, pid_t pid, struct aslr_state *a)
 {
+	struct vmalens_aslr k = { .size = sizeof(k) };
 	char path[64];
 	long pers;
 
-	a->rvs = read_long("/proc/sys/kernel/randomize_va_space", 10);
+	if (!ioctl(fd, VMALENS_IOC_ASLR, &k))
+		a->rvs = k.randomize_va_space;
+	else
+		a->rvs = read_long("/proc/sys/kernel/randomize_va_space", 10);
 	snprintf(path, sizeof(path), "/proc/%d/personality", pid);
 	pers = read_long(path, 16);
 	a->no_randomize = pers < 0 ? -1 : !!(pers & ADDR_NO_RANDOMIZE);
@@ -217,7 +226,7 @@ int do_show(int argc, char **argv)
 	if (dev_layout(fd, pid, &lay) || dev_vmas(fd, pid, &l))
 		goto out;
 	l.guard = lay.stack_guard_gap;
-	aslr_read(pid, &a);
+	aslr_read(fd, pid, &a);
 	ret = dryrun_request(pid, lopt.have_len ? lopt.len : lay.page_size, &ua, &file_fd);
 	if (ret)
 		goto out;
