@@ -148,9 +148,11 @@ static void reap(pid_t pid)
 
 /*
  * A child with @n extra single-page VMAs (alternate protections keep them
- * from merging), which then sleeps; the pages are above @hint.
+ * from merging), which then sleeps. With @near_stack they are put just
+ * below the stack, above every mmap of ours, where a forked sibling that
+ * shares our layout has none.
  */
-static pid_t spawn_many_vmas(int n)
+static pid_t spawn_many_vmas_at(int n, bool near_stack)
 {
 	int pipefd[2];
 	pid_t pid;
@@ -161,7 +163,9 @@ static pid_t spawn_many_vmas(int n)
 	pid = fork();
 	if (!pid) {
 		long page = sysconf(_SC_PAGESIZE);
-		char *base = mmap(NULL, page * 2 * n, PROT_NONE,
+		uintptr_t hint = near_stack ?
+				 ((uintptr_t)&c & ~0xfffffUL) - (32UL << 20) : 0;
+		char *base = mmap((void *)hint, page * 2 * n, PROT_NONE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		int i;
 
@@ -178,6 +182,11 @@ static pid_t spawn_many_vmas(int n)
 		pid = -1;
 	close(pipefd[0]);
 	return pid;
+}
+
+static pid_t spawn_many_vmas(int n)
+{
+	return spawn_many_vmas_at(n, false);
 }
 
 /* Start address of every line of /proc/PID/maps, in order. */
@@ -857,7 +866,8 @@ TEST(pid_reuse_during_a_read)
 	reap(old);
 	if (next_pid_is(old))
 		SKIP(return, "no ns_last_pid to reuse a pid");
-	reuse = spawn_many_vmas(300);
+	/* Forks share our layout: put the new VMAs where the old had none. */
+	reuse = spawn_many_vmas_at(300, true);
 	ASSERT_EQ(old, reuse) TH_LOG("the pid was not reused");
 	while ((n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
 		len += n;
