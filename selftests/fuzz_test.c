@@ -34,6 +34,10 @@
 #include "vmalens.h"
 #include "vm_util.h"
 
+#ifndef MAP_32BIT
+#define MAP_32BIT	0x40	/* x86 only: an unknown bit elsewhere */
+#endif
+
 #define FUZZ_DEBUG_COUNT	1000000
 #define FUZZ_RELEASE_COUNT	120000
 

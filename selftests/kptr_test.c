@@ -330,7 +330,11 @@ TEST_F(kptr, ioctl_answers)
 				MAP_PRIVATE | MAP_ANONYMOUS,
 				MAP_SHARED | MAP_ANONYMOUS,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+#ifdef MAP_32BIT	/* x86: the randomized low-4G search */
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+#else
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+#endif
 			};
 			struct vmalens_unmapped_area u = {
 				.size = sizeof(u), .pid = self->t.pid,
