@@ -137,5 +137,7 @@ long vmalens_ioctl_query(const struct file *file, void __user *uarg);
 struct vmalens_unmapped_area;
 long vmalens_ioctl_unmapped_area(const struct file *file,
 				 struct vmalens_unmapped_area __user *uarg);
+long vmalens_ioctl_unmapped_area_batch(const struct file *file,
+				       void __user *uarg);
 
 #endif /* _VMALENS_H */

@@ -88,6 +88,8 @@ static long vmalens_dev_ioctl(struct file *file, unsigned int cmd,
 		return vmalens_ioctl_version(uarg);
 	case _IOC_NR(VMALENS_IOC_ASLR):
 		return vmalens_ioctl_aslr(uarg);
+	case _IOC_NR(VMALENS_IOC_UNMAPPED_AREA_BATCH):
+		return vmalens_ioctl_unmapped_area_batch(file, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -66,12 +66,25 @@
 #define DRYRUN_MAP_UNMODELLED	(MAP_HUGETLB | MAP_LOCKED | MAP_SYNC)
 
 /**
- * struct dryrun_request - one question, shared by the ioctl and its kthread
+ * struct dryrun_one - one question of a batch
+ * @req:	the user's request, answered in place
+ * @file:	the caller's file for a file mapping, or NULL
+ * @error:	the kthread's answer when it is an error
+ */
+struct dryrun_one {
+	struct vmalens_unmapped_area req;
+	struct file *file;
+	long error;
+};
+
+/**
+ * struct dryrun_request - questions about one process, shared by the ioctl
+ *	and its kthread
  * @ref:	the ioctl and the kthread each hold one; a caller killed while
  *		waiting drops its own and leaves the rest to the kthread
  * @done:	completed by the kthread
  * @mm:		the target's mm, taken with vmalens_get_target()
- * @file:	the caller's file for a file mapping, or NULL
+ * @file:	the file of the question being answered, or NULL
  * @compat:	model a 32-bit syscall of the target
  * @personality: the target's personality (ADDR_LIMIT_3GB, ...)
  * @randomize:	the target has PF_RANDOMIZE
@@ -80,8 +93,9 @@
  * @dac_min_addr: vm.mmap_min_addr, the capability-checked bound
  * @max_map_count: vm.max_map_count
  * @guard_gap:	the stack guard gap in bytes
- * @error:	the kthread's answer when it is an error
- * @req:	the user's request, answered in place
+ * @req:	the question being answered (a copy of one of @reqs)
+ * @nr:		how many questions @reqs holds
+ * @reqs:	the questions
  */
 struct dryrun_request {
 	struct kref ref;
@@ -96,18 +110,35 @@ struct dryrun_request {
 	unsigned long dac_min_addr;
 	unsigned long max_map_count;
 	unsigned long guard_gap;
-	long error;
 	struct vmalens_unmapped_area req;
+	unsigned int nr;
+	struct dryrun_one reqs[];
 };
+
+static struct dryrun_request *dryrun_alloc(unsigned int nr)
+{
+	struct dryrun_request *dr;
+
+	dr = kvzalloc(struct_size(dr, reqs, nr), GFP_KERNEL);
+	if (!dr)
+		return NULL;
+	dr->nr = nr;
+	kref_init(&dr->ref);
+	init_completion(&dr->done);
+	return dr;
+}
 
 static void dryrun_release(struct kref *ref)
 {
 	struct dryrun_request *dr = container_of(ref, struct dryrun_request, ref);
+	unsigned int i;
 
-	if (dr->file)
-		fput(dr->file);
-	mmput(dr->mm);
-	kfree(dr);
+	for (i = 0; i < dr->nr; i++)
+		if (dr->reqs[i].file)
+			fput(dr->reqs[i].file);
+	if (dr->mm)
+		mmput(dr->mm);
+	kvfree(dr);
 }
 
 /* --- wearing the target's syscall ABI ------------------------------------ */
@@ -644,17 +675,11 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	return addr;
 }
 
-/* Ask on the target's mm; returns the address or a negative errno. */
-static unsigned long dryrun_ask(struct dryrun_request *dr)
+/* Answer @dr->req; the target's lock is held and its ABI worn. */
+static unsigned long dryrun_answer(struct dryrun_request *dr)
 {
 	struct vmalens_unmapped_area *r = &dr->req;
-	struct abi_state st;
-	unsigned long addr;
 
-	if (mmap_read_lock_killable(dr->mm))
-		return -EINTR;
-	kthread_use_mm(dr->mm);
-	dryrun_enter_abi(&st, dr);
 	if (dr->compat)
 		r->result_flags |= VMALENS_UA_COMPAT;
 	if (r->mode == VMALENS_MODE_AUTO)
@@ -662,25 +687,64 @@ static unsigned long dryrun_ask(struct dryrun_request *dr)
 			       VMALENS_MODE_TOPDOWN : VMALENS_MODE_BOTTOMUP;
 	else
 		r->mode_used = r->mode;
-	addr = dryrun_place(dr);
+	return dryrun_place(dr);
+}
+
+/* Between two questions, let a waiting writer have the lock first. */
+static int dryrun_yield_lock(struct dryrun_request *dr)
+{
+	if (!fatal_signal_pending(current) && !mmap_lock_is_contended(dr->mm))
+		return 0;
+	mmap_read_unlock(dr->mm);
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return mmap_read_lock_killable(dr->mm) ? -EINTR : 0;
+}
+
+/*
+ * Answer every question under one hold of the target's lock (given up
+ * when a writer waits), one switch to its mm and one change of ABI.
+ * Questions left when the kthread is killed end in -EINTR.
+ */
+static void dryrun_ask_all(struct dryrun_request *dr)
+{
+	struct abi_state st;
+	unsigned long addr;
+	unsigned int i = 0;
+
+	if (mmap_read_lock_killable(dr->mm))
+		goto interrupted;
+	kthread_use_mm(dr->mm);
+	dryrun_enter_abi(&st, dr);
+	for (; i < dr->nr; i++) {
+		if (i && dryrun_yield_lock(dr))
+			break;
+		dr->req = dr->reqs[i].req;
+		dr->file = dr->reqs[i].file;
+		addr = dryrun_answer(dr);
+		dr->reqs[i].req = dr->req;
+		if (IS_ERR_VALUE(addr))
+			dr->reqs[i].error = addr;
+		else
+			dr->reqs[i].req.addr = addr;
+	}
 	dryrun_leave_abi(&st);
 	kthread_unuse_mm(dr->mm);
-	mmap_read_unlock(dr->mm);
-	return addr;
+	if (i == dr->nr)
+		mmap_read_unlock(dr->mm);
+interrupted:
+	/* A failed dryrun_yield_lock() left the lock dropped. */
+	for (; i < dr->nr; i++)
+		dr->reqs[i].error = -EINTR;
 }
 
 static int dryrun_thread(void *data)
 {
 	struct dryrun_request *dr = data;
-	unsigned long addr;
 
 	/* A killed caller sends SIGKILL: it ends our lock wait (see top). */
 	allow_signal(SIGKILL);
-	addr = dryrun_ask(dr);
-	if (IS_ERR_VALUE(addr))
-		dr->error = addr;
-	else
-		dr->req.addr = addr;
+	dryrun_ask_all(dr);
 	complete(&dr->done);
 	kref_put(&dr->ref, dryrun_release);
 	module_put_and_kthread_exit(0);
@@ -723,9 +787,9 @@ static void dryrun_clear_outputs(struct vmalens_unmapped_area *r)
 	r->random_end = 0;
 }
 
-static int dryrun_open_file(struct dryrun_request *dr)
+static int dryrun_open_file(struct dryrun_one *one)
 {
-	struct vmalens_unmapped_area *r = &dr->req;
+	struct vmalens_unmapped_area *r = &one->req;
 
 	if (r->mmap_flags & MAP_ANONYMOUS) {
 		if (r->fd != -1 && r->fd != 0)
@@ -734,10 +798,26 @@ static int dryrun_open_file(struct dryrun_request *dr)
 	}
 	if (r->fd < 0)
 		return -EBADF;
-	dr->file = fget(r->fd);
-	if (!dr->file)
+	one->file = fget(r->fd);
+	if (!one->file)
 		return -EBADF;
 	return 0;
+}
+
+/* Read one request of @usize bytes from @uaddr and check it. */
+static int dryrun_read_one(struct dryrun_one *one, const void __user *uaddr,
+			   u64 usize)
+{
+	int ret;
+
+	ret = copy_struct_from_user(&one->req, sizeof(one->req), uaddr, usize);
+	if (ret)
+		return ret;
+	ret = dryrun_check_request(&one->req);
+	if (ret)
+		return ret;
+	dryrun_clear_outputs(&one->req);
+	return dryrun_open_file(one);
 }
 
 static void dryrun_read_limits(struct dryrun_request *dr)
@@ -750,12 +830,13 @@ static void dryrun_read_limits(struct dryrun_request *dr)
 	dr->guard_gap = vmalens_stack_guard_gap();
 }
 
-static int dryrun_prepare(const struct file *file, struct dryrun_request *dr)
+static int dryrun_prepare(const struct file *file, struct dryrun_request *dr,
+			  u32 pid)
 {
 	struct vmalens_target t;
 	int ret;
 
-	ret = vmalens_get_target(file, dr->req.pid, &t);
+	ret = vmalens_get_target(file, pid, &t);
 	if (ret)
 		return ret;
 	dr->mm = t.mm;			/* the request now owns this reference */
@@ -765,16 +846,17 @@ static int dryrun_prepare(const struct file *file, struct dryrun_request *dr)
 	dr->rawio = t.rawio;
 	put_task_struct(t.task);
 	dryrun_read_limits(dr);
-	return dryrun_open_file(dr);
+	return 0;
 }
 
 /*
- * Start @dr's kthread and wait for its answer. A fatal signal abandons the
- * request: the kthread is killed, and its reference frees the request.
+ * Start @dr's kthread and wait for its answers. A fatal signal abandons
+ * the request: the kthread is killed, and its reference frees the request.
  */
 static int dryrun_run(struct dryrun_request *dr)
 {
 	struct task_struct *thread;
+	unsigned int i;
 
 	/* The kthread's own references, which it drops as it exits. */
 	__module_get(THIS_MODULE);
@@ -793,10 +875,11 @@ static int dryrun_run(struct dryrun_request *dr)
 		return -EINTR;
 	}
 	put_task_struct(thread);
-	if (dr->error == -EINTR)	/* killed by a caller's fatal signal */
-		return -EINTR;
-	if (dr->error)
-		dr->req.error = dr->error;
+	for (i = 0; i < dr->nr; i++) {
+		if (dr->reqs[i].error == -EINTR)	/* the kthread was killed */
+			return -EINTR;
+		dr->reqs[i].req.error = dr->reqs[i].error;
+	}
 	return 0;
 }
 
@@ -812,6 +895,7 @@ long vmalens_ioctl_unmapped_area(const struct file *file,
 				 struct vmalens_unmapped_area __user *uarg)
 {
 	struct dryrun_request *dr;
+	struct dryrun_one *one;
 	u64 usize;
 	long ret;
 
@@ -819,32 +903,127 @@ long vmalens_ioctl_unmapped_area(const struct file *file,
 				       VMALENS_UNMAPPED_AREA_SIZE_VER0);
 	if (ret)
 		return ret;
-	dr = kzalloc(sizeof(*dr), GFP_KERNEL);
+	dr = dryrun_alloc(1);
 	if (!dr)
 		return -ENOMEM;
-	kref_init(&dr->ref);
-	init_completion(&dr->done);
-	ret = copy_struct_from_user(&dr->req, sizeof(dr->req), uarg, usize);
+	one = &dr->reqs[0];
+	ret = dryrun_read_one(one, uarg, usize);
 	if (ret)
-		goto out_free;
-	ret = dryrun_check_request(&dr->req);
-	if (ret)
-		goto out_free;
-	dryrun_clear_outputs(&dr->req);
-	ret = dryrun_prepare(file, dr);
+		goto out_put;
+	ret = dryrun_prepare(file, dr, one->req.pid);
 	if (ret)
 		goto out_put;
 	ret = dryrun_run(dr);
 	if (ret)
 		goto out_put;
-	if (copy_to_user(uarg, &dr->req, min_t(u64, usize, sizeof(dr->req))))
+	if (copy_to_user(uarg, &one->req, min_t(u64, usize, sizeof(one->req))))
 		ret = -EFAULT;
 out_put:
-	if (dr->mm) {
-		kref_put(&dr->ref, dryrun_release);
-		return ret;
+	kref_put(&dr->ref, dryrun_release);
+	return ret;
+}
+
+/* Read and check every request of a batch; on error, *@bad is its index. */
+static int dryrun_read_batch(struct dryrun_request *dr,
+			     const struct vmalens_unmapped_area_batch *b,
+			     u32 *bad)
+{
+	const void __user *base = u64_to_user_ptr(b->reqs_addr);
+	unsigned int i;
+	u64 size;
+	int ret;
+
+	for (i = 0; i < dr->nr; i++) {
+		const void __user *uaddr = base + (size_t)i * b->req_size;
+
+		*bad = i;
+		if (get_user(size, (const u64 __user *)uaddr))
+			return -EFAULT;
+		if (size != b->req_size)
+			return -EINVAL;
+		ret = dryrun_read_one(&dr->reqs[i], uaddr, size);
+		if (ret)
+			return ret;
+		/* Every request is about the batch's process. */
+		if (dr->reqs[i].req.pid && dr->reqs[i].req.pid != b->pid)
+			return -EINVAL;
 	}
-out_free:
-	kfree(dr);
+	return 0;
+}
+
+static int dryrun_write_batch(const struct dryrun_request *dr,
+			      const struct vmalens_unmapped_area_batch *b)
+{
+	void __user *base = u64_to_user_ptr(b->reqs_addr);
+	size_t len = min_t(size_t, b->req_size, sizeof(dr->reqs[0].req));
+	unsigned int i;
+
+	for (i = 0; i < dr->nr; i++)
+		if (copy_to_user(base + (size_t)i * b->req_size,
+				 &dr->reqs[i].req, len))
+			return -EFAULT;
+	return 0;
+}
+
+static int dryrun_check_batch(const struct vmalens_unmapped_area_batch *b)
+{
+	if (b->flags)
+		return -EINVAL;
+	if (!b->count || b->count > VMALENS_BATCH_MAX)
+		return -EINVAL;
+	/* Each element is itself an extensible struct of that size. */
+	if (b->req_size < VMALENS_UNMAPPED_AREA_SIZE_VER0 ||
+	    b->req_size > PAGE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * vmalens_ioctl_unmapped_area_batch() - VMALENS_IOC_UNMAPPED_AREA_BATCH
+ * @file: the open /dev/vmalens
+ * @uarg: the caller's struct vmalens_unmapped_area_batch
+ *
+ * One kthread, one hold of the target's lock and one switch of mm answer
+ * them all: the per-request cost of the single ioctl is mostly those.
+ *
+ * Return: 0 with every answer copied back, or a negative errno (for an
+ * invalid request, with its index in ->count).
+ */
+long vmalens_ioctl_unmapped_area_batch(const struct file *file, void __user *uarg)
+{
+	struct vmalens_unmapped_area_batch b;
+	struct dryrun_request *dr;
+	u64 usize;
+	u32 bad;
+	long ret;
+
+	ret = vmalens_get_request_size(uarg, &usize,
+				       VMALENS_UNMAPPED_AREA_BATCH_SIZE_VER0);
+	if (ret)
+		return ret;
+	ret = copy_struct_from_user(&b, sizeof(b), uarg, usize);
+	if (ret)
+		return ret;
+	ret = dryrun_check_batch(&b);
+	if (ret)
+		return ret;
+	dr = dryrun_alloc(b.count);
+	if (!dr)
+		return -ENOMEM;
+	ret = dryrun_read_batch(dr, &b, &bad);
+	if (ret) {
+		b.count = bad;
+		if (copy_to_user(uarg, &b, min_t(u64, usize, sizeof(b))))
+			ret = -EFAULT;
+		goto out_put;
+	}
+	ret = dryrun_prepare(file, dr, b.pid);
+	if (ret)
+		goto out_put;
+	ret = dryrun_run(dr);
+	if (!ret)
+		ret = dryrun_write_batch(dr, &b);
+out_put:
+	kref_put(&dr->ref, dryrun_release);
 	return ret;
 }

@@ -440,6 +440,44 @@ struct vmalens_aslr {
 
 #define VMALENS_ASLR_SIZE_VER0		608	/* sizeof first version */
 
+/* --- VMALENS_IOC_UNMAPPED_AREA_BATCH ---------------------------------------- */
+
+/* The most requests one VMALENS_IOC_UNMAPPED_AREA_BATCH call takes. */
+#define VMALENS_BATCH_MAX	1024
+
+/**
+ * struct vmalens_unmapped_area_batch - VMALENS_IOC_UNMAPPED_AREA_BATCH:
+ *	many dry-runs about one process in one call
+ * @size:	in: sizeof(struct vmalens_unmapped_area_batch)
+ * @pid:	in: the process every request is about (0: the caller); each
+ *		request's own pid must be 0 or this pid
+ * @flags:	in: none defined yet, must be 0
+ * @reqs_addr:	in: user pointer to an array of struct vmalens_unmapped_area
+ * @req_size:	in: the size of one element as the caller knows it, at
+ *		least VMALENS_UNMAPPED_AREA_SIZE_VER0 and at most a page;
+ *		each element's own size field must equal it
+ * @count:	in: how many requests, 1 to VMALENS_BATCH_MAX; out: on an
+ *		invalid request, its index
+ *
+ * Every request is checked first, as VMALENS_IOC_UNMAPPED_AREA checks it;
+ * one it would refuse fails the whole call with that errno, @count set to
+ * its index and nothing answered. Then each is answered in place exactly
+ * as VMALENS_IOC_UNMAPPED_AREA answers it (an mmap error in its error
+ * field). Each answer describes one instant; the lock on the process's
+ * address space is given up between two requests when a writer waits,
+ * so the process may change between two answers.
+ */
+struct vmalens_unmapped_area_batch {
+	__u64 size;
+	__u32 pid;
+	__u32 flags;
+	__u64 reqs_addr;
+	__u32 req_size;
+	__u32 count;
+};
+
+#define VMALENS_UNMAPPED_AREA_BATCH_SIZE_VER0	32	/* sizeof first version */
+
 #define VMALENS_IOC_LAYOUT \
 	_IOWR(VMALENS_IOC_MAGIC, 0x01, struct vmalens_mm_layout)
 #define VMALENS_IOC_VMAS \
@@ -452,5 +490,7 @@ struct vmalens_aslr {
 	_IOWR(VMALENS_IOC_MAGIC, 0x05, struct vmalens_version)
 #define VMALENS_IOC_ASLR \
 	_IOWR(VMALENS_IOC_MAGIC, 0x06, struct vmalens_aslr)
+#define VMALENS_IOC_UNMAPPED_AREA_BATCH \
+	_IOWR(VMALENS_IOC_MAGIC, 0x07, struct vmalens_unmapped_area_batch)
 
 #endif /* _UAPI_VMALENS_H */
