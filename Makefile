@@ -4,6 +4,7 @@
 #   make tools            the userspace programs (STATIC=1 for guests/Android)
 #   make check            build + boot every target kernel, run the selftests
 #   make demo             boot the default VM and show vmalens at work
+#   make bench            benchmark in the VMs (BENCH_TARGETS=...); not a test
 #   make install          CLI, man page, bash completion and the module
 #                         (PREFIX=/usr/local, DESTDIR=, KDIR=); make uninstall
 #   make sign KEY=… CERT=…  sign the module for Secure Boot (README)
@@ -53,6 +54,11 @@ check:
 
 demo:
 	tools/vmtest/demo $(DEMO_TARGET)
+
+# Not part of check: figures never fail it (README, "Benchmarks").
+bench:
+	tools/bench/bench $(BENCH_TARGETS)
+.PHONY: bench
 
 install: module tools
 	install -D -m 0755 $(O)/bin/vmalens $(DESTDIR)$(BINDIR)/vmalens

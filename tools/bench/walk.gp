@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0
+# Walk time per VMA against VMA count (tools/bench/bench).
+# gnuplot -e "dir='DIR'; target='TITLE'" walk.gp: DIR/walk.dat -> DIR/walk.png
+set terminal pngcairo noenhanced size 900,600 font ",11"
+set output dir.'/walk.png'
+set title 'Full walk of one process: '.target
+set xlabel 'VMAs in the target'
+set ylabel 'ns per VMA (median)'
+set logscale x
+set logscale y
+set grid xtics ytics mxtics mytics
+set key top left box opaque
+set datafile missing '?'
+set format x '%.0s%c'
+set autoscale xfix
+set offsets graph 0.05, graph 0.05, 0, 0
+plot dir.'/walk.dat' using 1:2 with linespoints lw 2 pt 7 title '/proc/PID/maps text + parse', \
+     ''              using 1:3 with linespoints lw 2 pt 5 title 'PROCMAP_QUERY loop', \
+     ''              using 1:4 with linespoints lw 2 pt 9 title 'VMALENS_IOC_VMAS'
