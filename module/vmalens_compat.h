@@ -35,6 +35,50 @@ vmalens_next_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 }
 #endif
 
+/*
+ * A walk from an address on: 6.1+ steps the maple tree with an iterator
+ * (amortised O(1) a step, where find_vma() at each end is O(log n));
+ * before, the vm_next list does the same.
+ */
+#ifdef VMALENS_HAVE_MAPLE_TREE
+struct vmalens_vma_iter {
+	struct vma_iterator vmi;
+};
+
+static inline void vmalens_iter_init(struct vmalens_vma_iter *it,
+				     struct mm_struct *mm, unsigned long addr)
+{
+	vma_iter_init(&it->vmi, mm, addr);
+}
+
+static inline struct vm_area_struct *
+vmalens_iter_next(struct vmalens_vma_iter *it)
+{
+	return vma_next(&it->vmi);
+}
+#else
+struct vmalens_vma_iter {
+	struct mm_struct *mm;
+	unsigned long addr;
+	struct vm_area_struct *vma;
+};
+
+static inline void vmalens_iter_init(struct vmalens_vma_iter *it,
+				     struct mm_struct *mm, unsigned long addr)
+{
+	it->mm = mm;
+	it->addr = addr;
+	it->vma = NULL;
+}
+
+static inline struct vm_area_struct *
+vmalens_iter_next(struct vmalens_vma_iter *it)
+{
+	it->vma = it->vma ? it->vma->vm_next : find_vma(it->mm, it->addr);
+	return it->vma;
+}
+#endif
+
 #if defined(VMALENS_HAVE_MM_FLAGS_TEST)
 /* 7.x: mm->flags became the mm_flags_t bitmap */
 static inline bool vmalens_mm_topdown(const struct mm_struct *mm)

@@ -107,14 +107,21 @@ static void put_snaps(struct vma_snap *snaps, unsigned int n)
  * @cap:	the caller's record capacity
  * @names_cap:	the caller's names buffer size
  * @snaps:	the current batch
+ * @recs:	the batch's records, laid out as the caller's array
  * @path_buf:	scratch for d_path()
+ * @last_file:	the file whose path @last_name holds (in @path_buf), so
+ *		the VMAs of one mapped file cost one d_path(); per batch
+ * @last_name:	that path
  */
 struct vmas_walk {
 	struct vmalens_vmas req;
 	u32 cap;
 	u64 names_cap;
 	struct vma_snap *snaps;
+	struct vmalens_vma *recs;
 	char *path_buf;
+	const struct file *last_file;
+	const char *last_name;
 };
 
 /*
@@ -126,15 +133,17 @@ struct vmas_walk {
 static int snap_batch(struct mm_struct *mm, unsigned long addr,
 		      struct vma_snap *snaps, unsigned int max, bool *more)
 {
+	struct vmalens_vma_iter it;
 	struct vm_area_struct *vma;
 	unsigned int n = 0;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	vma = find_vma(mm, addr);
+	vmalens_iter_init(&it, mm, addr);
+	vma = vmalens_iter_next(&it);
 	while (vma && n < max) {
 		snap_vma(vma, &snaps[n++]);
-		vma = vmalens_next_vma(mm, vma);
+		vma = vmalens_iter_next(&it);
 		if (mmap_lock_is_contended(mm))
 			break;
 	}
@@ -143,31 +152,61 @@ static int snap_batch(struct mm_struct *mm, unsigned long addr,
 	return n;
 }
 
-/* Write one record and its name; -ENOSPC when the names buffer is full. */
-static int emit_vma(struct vmas_walk *w, struct vma_snap *s)
+/* The name of @s, computing a file's path once for its run of VMAs. */
+static const char *walk_name(struct vmas_walk *w, struct vma_snap *s)
+{
+	if (s->file && s->file == w->last_file)
+		return w->last_name;
+	w->last_name = snap_name(s, w->path_buf, PATH_MAX);
+	w->last_file = s->file;
+	return w->last_name;
+}
+
+/* Copy @s's name out and point its record at it; -ENOSPC when full. */
+static int emit_name(struct vmas_walk *w, struct vma_snap *s)
 {
 	struct vmalens_vmas *r = &w->req;
-	const char *name = NULL;
-	u64 rec_at = r->vmas_addr + (u64)r->vma_count * r->vma_size;
-	size_t len = 0, rec_len = min_t(size_t, r->vma_size, sizeof(s->rec));
+	const char *name;
+	size_t len;
 
-	if (w->names_cap)
-		name = snap_name(s, w->path_buf, PATH_MAX);
-	if (name) {
-		len = strlen(name);
-		if (r->names_size + len + 1 > w->names_cap)
-			return -ENOSPC;
-		if (copy_to_user(u64_to_user_ptr(r->names_addr + r->names_size),
-				 name, len + 1))
-			return -EFAULT;
-		s->rec.name_off = r->names_size;
-		s->rec.name_len = len;
-		r->names_size += len + 1;
-	}
-	if (copy_to_user(u64_to_user_ptr(rec_at), &s->rec, rec_len) ||
-	    clear_user(u64_to_user_ptr(rec_at + rec_len), r->vma_size - rec_len))
+	if (!w->names_cap)
+		return 0;
+	name = walk_name(w, s);
+	if (!name)
+		return 0;
+	len = strlen(name);
+	if (r->names_size + len + 1 > w->names_cap)
+		return -ENOSPC;
+	if (copy_to_user(u64_to_user_ptr(r->names_addr + r->names_size),
+			 name, len + 1))
 		return -EFAULT;
-	r->vma_count++;
+	s->rec.name_off = r->names_size;
+	s->rec.name_len = len;
+	r->names_size += len + 1;
+	return 0;
+}
+
+/* Copy the records of @n snaps out, in one piece when the sizes agree. */
+static int emit_records(struct vmas_walk *w, const struct vma_snap *snaps,
+			unsigned int n)
+{
+	struct vmalens_vmas *r = &w->req;
+	u64 at = r->vmas_addr + (u64)r->vma_count * r->vma_size;
+	size_t len = min_t(size_t, r->vma_size, sizeof(*w->recs));
+	unsigned int i;
+
+	if (r->vma_size == sizeof(*w->recs)) {
+		for (i = 0; i < n; i++)
+			w->recs[i] = snaps[i].rec;
+		if (copy_to_user(u64_to_user_ptr(at), w->recs, n * sizeof(*w->recs)))
+			return -EFAULT;
+	} else {
+		for (i = 0; i < n; i++, at += r->vma_size)
+			if (copy_to_user(u64_to_user_ptr(at), &snaps[i].rec, len) ||
+			    clear_user(u64_to_user_ptr(at + len), r->vma_size - len))
+				return -EFAULT;
+	}
+	r->vma_count += n;
 	return 0;
 }
 
@@ -187,11 +226,16 @@ static int walk_vmas(struct vmas_walk *w, struct mm_struct *mm)
 			r->next = 0;		/* no VMA at or above addr */
 			return n;
 		}
-		for (i = 0; i < n && !err; i++) {
-			err = emit_vma(w, &w->snaps[i]);
-			addr = err ? w->snaps[i].rec.start : w->snaps[i].rec.end;
-		}
+		for (i = 0; i < n && !err; i++)
+			err = emit_name(w, &w->snaps[i]);
+		if (err)
+			i--;			/* snaps[i] did not fit */
+		/* Resume after the last VMA copied, or at the one that failed. */
+		addr = err ? w->snaps[i].rec.start : w->snaps[n - 1].rec.end;
+		if (emit_records(w, w->snaps, i))
+			err = -EFAULT;
 		put_snaps(w->snaps, n);
+		w->last_file = NULL;	/* freed files' addresses come back */
 		if (err)
 			break;
 		r->next = more ? addr : 0;	/* 0: the last VMA is reported */
@@ -219,14 +263,21 @@ static int check_vmas_request(const struct vmalens_vmas *r)
 	return 0;
 }
 
+static void vmas_walk_free(struct vmas_walk *w)
+{
+	kfree(w->snaps);
+	kfree(w->recs);
+	kfree(w->path_buf);
+}
+
 static int vmas_walk_alloc(struct vmas_walk *w)
 {
 	w->snaps = kmalloc_array(VMAS_BATCH, sizeof(*w->snaps), GFP_KERNEL);
+	w->recs = kmalloc_array(VMAS_BATCH, sizeof(*w->recs), GFP_KERNEL);
 	w->path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (w->snaps && w->path_buf)
+	if (w->snaps && w->recs && w->path_buf)
 		return 0;
-	kfree(w->snaps);
-	kfree(w->path_buf);
+	vmas_walk_free(w);
 	return -ENOMEM;
 }
 
@@ -268,8 +319,7 @@ long vmalens_ioctl_vmas(const struct file *file, void __user *uarg)
 	err = walk_vmas(&w, t.mm);
 	if (!err && copy_to_user(uarg, &w.req, min_t(u64, usize, sizeof(w.req))))
 		err = -EFAULT;
-	kfree(w.snaps);
-	kfree(w.path_buf);
+	vmas_walk_free(&w);
 out_mmput:
 	mmput(t.mm);
 	return err;
