@@ -62,6 +62,9 @@ static void fill_query(void *req);
 static void fill_ua(void *req);
 static void fill_version(void *req);
 static void fill_aslr(void *req);
+static void fill_batch(void *req);
+struct fuzz_cmd;
+static uint64_t rsize(const struct fuzz_cmd *c);
 
 static const struct fuzz_cmd {
 	const char *name;
@@ -83,6 +86,9 @@ static const struct fuzz_cmd {
 	  sizeof(struct vmalens_version), fill_version, none },
 	{ "ASLR", VMALENS_IOC_ASLR, VMALENS_ASLR_SIZE_VER0,
 	  sizeof(struct vmalens_aslr), fill_aslr, none },
+	{ "BATCH", VMALENS_IOC_UNMAPPED_AREA_BATCH,
+	  VMALENS_UNMAPPED_AREA_BATCH_SIZE_VER0,
+	  sizeof(struct vmalens_unmapped_area_batch), fill_batch, ua_errnos },
 };
 
 #define NR_CMDS		(sizeof(cmds) / sizeof(cmds[0]))
@@ -385,6 +391,48 @@ static void fill_aslr(void *req)
 		a->nr_regions = rv32(), a->regions[below(8)].bits = rv32();
 }
 
+/*
+ * An array of dry-run requests in the output arena (it may run into the
+ * PROT_NONE page after it), each as fill_ua() makes them, mostly about
+ * the batch's own pid.
+ */
+static void fill_batch(void *req)
+{
+	static const uint32_t rsizes[] = { 0, 8, 119, 120, 121, 152, 160, 4096,
+					   4097, 0xffffffff };
+	struct vmalens_unmapped_area_batch *b = req;
+	uint32_t k, n;
+	char *arr;
+
+	b->pid = rpid();
+	b->flags = rflags(0);
+	b->req_size = below(4) ? sizeof(struct vmalens_unmapped_area) :
+		      rsizes[below(sizeof(rsizes) / sizeof(rsizes[0]))];
+	b->count = below(4) ? 1 + below(8) : (uint32_t)rcount();
+	if (below(8)) {
+		arr = F.out + (below(2) ? 0 : below(OUT_PAGES * F.ps) & ~7UL);
+		b->reqs_addr = (uintptr_t)arr;
+		n = b->count < 8 ? b->count : 8;
+		for (k = 0; k < n && b->req_size <= 4096; k++) {
+			struct vmalens_unmapped_area u;
+			size_t room = F.out + OUT_PAGES * F.ps - arr, len;
+
+			memset(&u, 0, sizeof(u));
+			fill_ua(&u);
+			u.size = below(8) ? b->req_size : rsize(&cmds[3]);
+			u.pid = below(4) ? b->pid : (below(2) ? 0 : u.pid);
+			len = sizeof(u) < b->req_size ? sizeof(u) : b->req_size;
+			if (room < b->req_size)
+				break;
+			memcpy(arr, &u, len);
+			memset(arr + len, 0, b->req_size - len);
+			arr += b->req_size;
+		}
+	} else {
+		b->reqs_addr = rptr();
+	}
+}
+
 static uint64_t rsize(const struct fuzz_cmd *c)
 {
 	static const int64_t near[] = { -8, -1, 1, 8 };
@@ -535,8 +583,10 @@ static bool fuzz_one(struct __test_metadata *_metadata, unsigned long iter)
 		F.counts[c][e]++;
 	if (ret > 0 || (ret < 0 && !allowed(c, e))) {
 		/* Each undocumented errno once per command: the table counts. */
-		if (e < MAX_ERRNO && F.logged[c][e]++)
+		if (e < MAX_ERRNO && F.logged[c][e])
 			return false;
+		if (e < MAX_ERRNO)
+			F.logged[c][e] = 1;
 		hexdump(img, len < 128 ? len : 128, dump, sizeof(dump));
 		TH_LOG("seed %#" PRIx64 " call %lu: ioctl(%s cmd %#lx, %s arg %#lx, size %" PRIu64 ") = %d, errno %d (%s), not documented for this command; request:%s",
 		       F.seed, iter, c == CMD_OTHER ? "other" : cmds[c].name,
@@ -625,7 +675,7 @@ static bool fuzz_debugfs(struct __test_metadata *_metadata, unsigned long iter)
 	close(fd);
 	return true;
 bad:
-	if (!F.dbg_logged[e]++)
+	if (!F.dbg_logged[e] && (F.dbg_logged[e] = 1))
 		TH_LOG("seed %#" PRIx64 " call %lu: %s (mode %d, wrote '%.20s'): errno %d (%s) not documented in debugfs.md",
 	       F.seed, iter, path, mode, text, e, strerror(e));
 	close(fd);
