@@ -349,6 +349,24 @@ TEST_F(kptr, ioctl_answers)
 			scan_u64(where, &u, ua_u64, N(ua_u64));
 		}
 
+	{
+		struct vmalens_unmapped_area reqs[3];
+		struct vmalens_unmapped_area_batch b = {
+			.size = sizeof(b), .pid = self->t.pid,
+			.reqs_addr = (uintptr_t)reqs, .req_size = sizeof(reqs[0]),
+			.count = 3,
+		};
+
+		for (i = 0; i < 3; i++)
+			reqs[i] = (struct vmalens_unmapped_area){
+				.size = sizeof(reqs[0]), .len = 4096 << i,
+				.fd = -1, .prot = PROT_READ, .mode = i,
+				.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS,
+			};
+		ASSERT_EQ(0, ioctl(self->dev, VMALENS_IOC_UNMAPPED_AREA_BATCH, &b));
+		for (i = 0; i < 3; i++)
+			scan_u64("UNMAPPED_AREA_BATCH", &reqs[i], ua_u64, N(ua_u64));
+	}
 	ASSERT_EQ(0, ioctl(self->dev, VMALENS_IOC_VERSION, &ver));
 	scan_u64("VERSION", &ver, version_u64, N(version_u64));
 	scan_str("VERSION version", ver.version, sizeof(ver.version));
@@ -357,7 +375,7 @@ TEST_F(kptr, ioctl_answers)
 	for (i = 0; i < sizeof(a.regions) / sizeof(a.regions[0]); i++)
 		scan_str("ASLR source", a.regions[i].source,
 			 sizeof(a.regions[i].source));
-	printf("# %u VMA records, %u queries, 12 dry-runs scanned\n", records,
+	printf("# %u VMA records, %u queries, 12 + 3 batched dry-runs scanned\n", records,
 	       records);
 	EXPECT_EQ(0, leaks);
 }
