@@ -81,8 +81,10 @@ static const char *const phase_name[NR_PHASES] = {
 /* What the bench shares with the target and the reader processes. */
 struct shared {
 	volatile int stop;		/* readers: leave the loop */
+	volatile int started;		/* readers: the first walk began */
 	volatile long loops;		/* readers: full walks done */
-	long nsamples;
+	long base;			/* stall: where this round's samples go */
+	long nsamples;			/* stall: how many it took */
 	uint64_t samples[];		/* stall: ns per mmap+munmap pair */
 };
 
@@ -92,6 +94,7 @@ static struct {
 	long stall_vmas;
 	long stall_samples;	/* most samples per phase */
 	long stall_min;		/* fewest samples per phase */
+	int stall_rounds;	/* the phases take turns this many times */
 	long print_samples;	/* most samples printed per phase */
 	double stall_secs;
 	int reps;
@@ -208,13 +211,16 @@ static int cmd_fd[2], reply_fd[2];
 static pid_t target;
 
 /*
- * mmap+munmap pairs for opt.stall_secs (at least opt.stall_min of them),
- * or until the sample buffer is full.
+ * One round: mmap+munmap pairs for opt.stall_secs / opt.stall_rounds (and
+ * at least a round's share of opt.stall_min), or until the round's part
+ * of the sample buffer is full.
  */
 static void *stall_thread(void *arg)
 {
-	uint64_t deadline = now_ns() + (uint64_t)(opt.stall_secs * 1e9);
-	long cap = *(long *)arg, i;
+	uint64_t deadline = now_ns() +
+		(uint64_t)(opt.stall_secs / opt.stall_rounds * 1e9);
+	long cap = *(long *)arg, min = opt.stall_min / opt.stall_rounds, i;
+	uint64_t *samples = sh->samples + sh->base;
 
 	for (i = 0; i < cap; i++) {
 		uint64_t t0 = now_ns(), t1;
@@ -225,8 +231,8 @@ static void *stall_thread(void *arg)
 			break;
 		munmap(p, 4096);
 		t1 = now_ns();
-		sh->samples[i] = t1 - t0;
-		if (t1 > deadline && i + 1 >= opt.stall_min) {
+		samples[i] = t1 - t0;
+		if (t1 > deadline && i + 1 >= min) {
 			i++;
 			break;
 		}
@@ -486,6 +492,7 @@ static void bench_walks(long n)
 
 static void reader_main(enum phase ph)
 {
+	sh->started = 1;
 	while (!sh->stop) {
 		if ((ph == PH_PROCMAPS ? walk_text(target) : walk_vmas(target)) < 0)
 			_exit(1);
@@ -494,9 +501,9 @@ static void reader_main(enum phase ph)
 	_exit(0);
 }
 
-static void out_phase(enum phase ph, long n, long loops)
+static void out_phase(enum phase ph, uint64_t *s, long n, long loops)
 {
-	uint64_t *s = sh->samples, max = 0;
+	uint64_t max = 0;
 	double sum = 0;
 	static const struct { const char *name; double q; } pct[] = {
 		{ "p50", 0.50 }, { "p90", 0.90 }, { "p99", 0.99 },
@@ -542,49 +549,67 @@ static void out_phase(enum phase ph, long n, long loops)
 /* The idle median, for the dry-run comparison; -1 if not measured. */
 static double real_pair_median_us = -1, real_pair_mean_us = -1;
 
+/*
+ * The phases take turns (idle, procmaps, vmalens, idle, ...) so that a
+ * change in the host's load is spread over all three.
+ */
 static void bench_stall(void)
 {
+	long cap = opt.stall_samples, n[NR_PHASES] = { 0 }, loops[NR_PHASES] = { 0 };
 	enum phase ph;
+	int r;
 
+	for (r = 0; r < opt.stall_rounds; r++) {
+		for (ph = PH_IDLE; ph < NR_PHASES; ph++) {
+			long room = cap - n[ph], share = cap / opt.stall_rounds;
+			pid_t reader = 0;
+
+			if (ph == PH_VMALENS && devfd < 0)
+				continue;
+			sh->stop = 0;
+			sh->started = 0;
+			sh->loops = 0;
+			sh->nsamples = 0;
+			sh->base = ph * cap + n[ph];
+			if (ph != PH_IDLE) {
+				reader = fork();
+				if (reader < 0)
+					die("fork: %s", strerror(errno));
+				if (!reader)
+					reader_main(ph);
+				/* Measure against a reader that is reading. */
+				while (!sh->started &&
+				       waitpid(reader, NULL, WNOHANG) == 0)
+					usleep(1000);
+				usleep(20000);
+			}
+			if (target_cmd(CMD_STALL, share < room ? share : room))
+				die("the target's stall thread failed");
+			if (reader) {
+				sh->stop = 1;
+				waitpid(reader, NULL, 0);
+				loops[ph] += sh->loops;
+			}
+			n[ph] += sh->nsamples;
+		}
+	}
 	for (ph = PH_IDLE; ph < NR_PHASES; ph++) {
-		pid_t reader = 0;
-		long loops = 0;
+		uint64_t *s = sh->samples + ph * cap;
+		double sum = 0;
+		long i;
 
 		if (ph == PH_VMALENS && devfd < 0) {
 			out("stall_vmalens_mean_us", "na");
 			continue;
 		}
-		sh->stop = 0;
-		sh->loops = 0;
-		sh->nsamples = 0;
-		if (ph != PH_IDLE) {
-			reader = fork();
-			if (reader < 0)
-				die("fork: %s", strerror(errno));
-			if (!reader)
-				reader_main(ph);
-			/* Measure against a reader that is already reading. */
-			while (!sh->loops && waitpid(reader, NULL, WNOHANG) == 0)
-				usleep(1000);
+		if (ph == PH_IDLE && n[ph] > 0) {
+			for (i = 0; i < n[ph]; i++)
+				sum += s[i];
+			real_pair_mean_us = sum / n[ph] / 1e3;
 		}
-		if (target_cmd(CMD_STALL, opt.stall_samples))
-			die("the target's stall thread failed");
-		if (reader) {
-			sh->stop = 1;
-			loops = sh->loops;
-			waitpid(reader, NULL, 0);
-		}
-		if (ph == PH_IDLE && sh->nsamples > 0) {
-			double sum = 0;
-			long i;
-
-			for (i = 0; i < sh->nsamples; i++)
-				sum += sh->samples[i];
-			real_pair_mean_us = sum / sh->nsamples / 1e3;
-		}
-		out_phase(ph, sh->nsamples, loops);
-		if (ph == PH_IDLE && sh->nsamples > 0)
-			real_pair_median_us = sh->samples[sh->nsamples / 2] / 1e3;
+		out_phase(ph, s, n[ph], loops[ph]);
+		if (ph == PH_IDLE && n[ph] > 0)	/* sorted by out_phase */
+			real_pair_median_us = s[n[ph] / 2] / 1e3;
 	}
 }
 
@@ -702,6 +727,7 @@ static void usage(void)
 {
 	fputs("usage: vmalens-bench [--quick] [--counts N,N,...] [--reps R]\n"
 	      "                     [--stall-vmas N] [--stall-samples MAX] [--stall-secs S]\n"
+	      "                     [--stall-rounds R]\n"
 	      "BENCH_QUICK=1 in the environment is --quick.\n", stderr);
 	exit(2);
 }
@@ -721,6 +747,7 @@ static void parse_args(int argc, char **argv)
 		opt.stall_samples = 20000;
 		opt.stall_min = 500;
 		opt.stall_secs = 1;
+		opt.stall_rounds = 2;
 		opt.reps = 3;
 		opt.dry_reps = 50;
 		opt.batch_reps = 5;
@@ -729,7 +756,8 @@ static void parse_args(int argc, char **argv)
 		opt.stall_vmas = 60000;
 		opt.stall_samples = 100000;
 		opt.stall_min = 2000;
-		opt.stall_secs = 3;
+		opt.stall_secs = 4;
+		opt.stall_rounds = 4;
 		opt.reps = 5;
 		opt.dry_reps = 300;
 		opt.batch_reps = 20;
@@ -751,11 +779,14 @@ static void parse_args(int argc, char **argv)
 			opt.stall_samples = atol(v);
 		else if (!strcmp(a, "--stall-secs"))
 			opt.stall_secs = atof(v);
+		else if (!strcmp(a, "--stall-rounds"))
+			opt.stall_rounds = atoi(v);
 		else
 			usage();
 		i++;
 	}
-	if (opt.reps < 1 || opt.stall_samples < 1 || opt.stall_vmas < 1)
+	if (opt.reps < 1 || opt.stall_samples < 1 || opt.stall_vmas < 1 ||
+	    opt.stall_rounds < 1 || opt.stall_rounds > opt.stall_samples)
 		usage();
 	if (opt.stall_min > opt.stall_samples)
 		opt.stall_min = opt.stall_samples;
@@ -815,7 +846,8 @@ int main(int argc, char **argv)
 	lens_names_size = (size_t)vma_cap * 64 + (1 << 20);
 	lens_names = xmalloc(lens_names_size);
 
-	sh = mmap(NULL, sizeof(*sh) + opt.stall_samples * sizeof(uint64_t),
+	sh = mmap(NULL, sizeof(*sh) +
+		  NR_PHASES * opt.stall_samples * sizeof(uint64_t),
 		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
