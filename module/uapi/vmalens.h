@@ -27,6 +27,8 @@
  *   EINTR   a fatal signal arrived while waiting for the process's locks
  *   EAGAIN  the process is in the middle of exec and its new address
  *           space has no layout yet; ask again
+ *   ENOMEM  the module could not allocate what the request needs
+ *   ENOTTY  not an ioctl of this device
  */
 #ifndef _UAPI_VMALENS_H
 #define _UAPI_VMALENS_H
@@ -82,6 +84,13 @@ enum vmalens_mode {
  *
  * The answer describes one instant: the target may change its address space
  * right after. Nothing is mapped and the target's mm is never written.
+ *
+ * Errors of the ioctl itself, beside the common ones: EOPNOTSUPP for
+ * MAP_HUGETLB, MAP_LOCKED and MAP_SYNC (not modelled); EBADF when @fd is
+ * not an open file of the caller's for a file mapping; EINVAL for unknown
+ * MAP_* or PROT_* bits, an unknown @mode, or an @fd other than -1 or 0
+ * with MAP_ANONYMOUS. Why mmap itself would fail comes back in @error,
+ * with the ioctl returning 0.
  */
 struct vmalens_unmapped_area {
 	__u64 size;
@@ -460,8 +469,9 @@ struct vmalens_aslr {
  *		invalid request, its index
  *
  * Every request is checked first, as VMALENS_IOC_UNMAPPED_AREA checks it;
- * one it would refuse fails the whole call with that errno, @count set to
- * its index and nothing answered. Then each is answered in place exactly
+ * one it would refuse (EINVAL, EOPNOTSUPP, EBADF, E2BIG, EFAULT) fails
+ * the whole call with that errno, @count set to its index and nothing
+ * answered; so does a request about another process (EINVAL). Then each is answered in place exactly
  * as VMALENS_IOC_UNMAPPED_AREA answers it (an mmap error in its error
  * field). Each answer describes one instant; the lock on the process's
  * address space is given up between two requests when a writer waits,
