@@ -139,5 +139,6 @@ long vmalens_ioctl_unmapped_area(const struct file *file,
 				 struct vmalens_unmapped_area __user *uarg);
 long vmalens_ioctl_unmapped_area_batch(const struct file *file,
 				       void __user *uarg);
+void vmalens_dryrun_exit(void);
 
 #endif /* _VMALENS_H */

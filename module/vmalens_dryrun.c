@@ -12,12 +12,13 @@
  * of the arch search. Nothing is mapped, and the target's mm is only read,
  * under mmap_read_lock.
  *
- * Each request gets a kthread of its own, so a request never waits behind
- * another process's lock. The kthread waits for the target's lock killably
- * and accepts SIGKILL: a caller that is killed while it waits kills the
- * kthread too, which then gives up at once. Each kthread holds a module
- * reference until it exits, so rmmod never waits for one (it reports the
- * module busy instead).
+ * Each request gets a kthread of its own (a waiting one from a small idle
+ * list, else a new one), so a request never waits behind another
+ * process's lock. The kthread waits for the target's lock killably and
+ * accepts SIGKILL: a caller that is killed while it waits kills the
+ * kthread's wait too, which then gives up at once. A kthread holds a
+ * module reference while it works, so rmmod never waits for one (it
+ * reports the module busy instead).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -94,6 +95,9 @@ struct dryrun_one {
  * @max_map_count: vm.max_map_count
  * @guard_gap:	the stack guard gap in bytes
  * @req:	the question being answered (a copy of one of @reqs)
+ * @lock:	orders @finished against a killed caller's SIGKILL
+ * @finished:	the kthread is done with this request: a SIGKILL sent now
+ *		would hit its next one
  * @nr:		how many questions @reqs holds
  * @reqs:	the questions
  */
@@ -111,6 +115,8 @@ struct dryrun_request {
 	unsigned long max_map_count;
 	unsigned long guard_gap;
 	struct vmalens_unmapped_area req;
+	spinlock_t lock;		/* guards @finished */
+	bool finished;
 	unsigned int nr;
 	struct dryrun_one reqs[];
 };
@@ -125,6 +131,7 @@ static struct dryrun_request *dryrun_alloc(unsigned int nr)
 	dr->nr = nr;
 	kref_init(&dr->ref);
 	init_completion(&dr->done);
+	spin_lock_init(&dr->lock);
 	return dr;
 }
 
@@ -738,16 +745,130 @@ interrupted:
 		dr->reqs[i].error = -EINTR;
 }
 
+/* --- the kthreads ----------------------------------------------------------- */
+
+/*
+ * Starting a kthread costs more than a dry-run, so a few that finished a
+ * request wait for the next one. Each request still gets a kthread of its
+ * own: when none waits, a new one starts, so a request never queues
+ * behind another process's lock. A kthread holds a module reference only
+ * while it works; the idle ones are stopped by vmalens_dryrun_exit().
+ */
+#define DRYRUN_IDLE_MAX		2
+
+/**
+ * struct dryrun_thread - a kthread's slot on the idle list
+ * @task:	the kthread
+ * @dr:		the request handed to it, or NULL while it waits
+ * @idle:	on dryrun_idle while it waits
+ */
+struct dryrun_thread {
+	struct task_struct *task;
+	struct dryrun_request *dr;
+	struct list_head idle;
+};
+
+static LIST_HEAD(dryrun_idle);
+static unsigned int dryrun_idle_nr;
+static DEFINE_SPINLOCK(dryrun_idle_lock);
+
+static void dryrun_finish(struct dryrun_request *dr)
+{
+	spin_lock(&dr->lock);
+	dr->finished = true;
+	spin_unlock(&dr->lock);
+	complete(&dr->done);
+	kref_put(&dr->ref, dryrun_release);
+}
+
+/* Wait on the idle list for the next request; false to exit instead. */
+static bool dryrun_park(struct dryrun_thread *th)
+{
+	/* A SIGKILL from the last request's caller must not hit the next. */
+	flush_signals(current);
+	th->dr = NULL;
+	spin_lock(&dryrun_idle_lock);
+	if (dryrun_idle_nr == DRYRUN_IDLE_MAX) {
+		spin_unlock(&dryrun_idle_lock);
+		return false;
+	}
+	list_add(&th->idle, &dryrun_idle);
+	dryrun_idle_nr++;
+	spin_unlock(&dryrun_idle_lock);
+	/* Idle, we hold no module reference: rmmod stops us instead. */
+	module_put(THIS_MODULE);
+	for (;;) {
+		set_current_state(TASK_IDLE);
+		if (kthread_should_stop())
+			break;
+		if (READ_ONCE(th->dr))
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return !kthread_should_stop();
+}
+
 static int dryrun_thread(void *data)
 {
-	struct dryrun_request *dr = data;
+	struct dryrun_thread th = { .task = current, .dr = data };
 
 	/* A killed caller sends SIGKILL: it ends our lock wait (see top). */
 	allow_signal(SIGKILL);
-	dryrun_ask_all(dr);
-	complete(&dr->done);
-	kref_put(&dr->ref, dryrun_release);
+	do {
+		dryrun_ask_all(th.dr);
+		dryrun_finish(th.dr);
+	} while (dryrun_park(&th));
+	if (kthread_should_stop())
+		return 0;		/* stopped while idle: no reference held */
 	module_put_and_kthread_exit(0);
+}
+
+/* Hand @dr to a waiting kthread, or start one; returns it, referenced. */
+static struct task_struct *dryrun_dispatch(struct dryrun_request *dr)
+{
+	struct dryrun_thread *th;
+	struct task_struct *task;
+
+	spin_lock(&dryrun_idle_lock);
+	th = list_first_entry_or_null(&dryrun_idle, struct dryrun_thread, idle);
+	if (th) {
+		list_del(&th->idle);
+		dryrun_idle_nr--;
+		task = th->task;
+		get_task_struct(task);
+		WRITE_ONCE(th->dr, dr);
+	}
+	spin_unlock(&dryrun_idle_lock);
+	if (th) {
+		wake_up_process(task);
+		return task;
+	}
+	task = kthread_create(dryrun_thread, dr, "vmalens_dryrun");
+	if (IS_ERR(task))
+		return task;
+	get_task_struct(task);		/* it may exit before we signal it */
+	wake_up_process(task);
+	return task;
+}
+
+/**
+ * vmalens_dryrun_exit() - stop the kthreads that wait for a request
+ *
+ * Called at unload, when no request can be in flight: every working
+ * kthread holds a module reference.
+ */
+void vmalens_dryrun_exit(void)
+{
+	struct dryrun_thread *th, *tmp;
+	LIST_HEAD(idle);
+
+	spin_lock(&dryrun_idle_lock);
+	list_splice_init(&dryrun_idle, &idle);
+	dryrun_idle_nr = 0;
+	spin_unlock(&dryrun_idle_lock);
+	list_for_each_entry_safe(th, tmp, &idle, idle)
+		kthread_stop(th->task);
 }
 
 /* --- the ioctl -------------------------------------------------------------- */
@@ -858,19 +979,20 @@ static int dryrun_run(struct dryrun_request *dr)
 	struct task_struct *thread;
 	unsigned int i;
 
-	/* The kthread's own references, which it drops as it exits. */
+	/* The kthread's references, which it drops when done with @dr. */
 	__module_get(THIS_MODULE);
 	kref_get(&dr->ref);
-	thread = kthread_create(dryrun_thread, dr, "vmalens_dryrun");
+	thread = dryrun_dispatch(dr);
 	if (IS_ERR(thread)) {
 		kref_put(&dr->ref, dryrun_release);
 		module_put(THIS_MODULE);
 		return PTR_ERR(thread);
 	}
-	get_task_struct(thread);	/* it may exit before we signal it */
-	wake_up_process(thread);
 	if (wait_for_completion_killable(&dr->done)) {
-		send_sig(SIGKILL, thread, 1);
+		spin_lock(&dr->lock);
+		if (!dr->finished)
+			send_sig(SIGKILL, thread, 1);
+		spin_unlock(&dr->lock);
 		put_task_struct(thread);
 		return -EINTR;
 	}

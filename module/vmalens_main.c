@@ -95,6 +95,7 @@ static void __exit vmalens_exit(void)
 {
 	debugfs_remove(vmalens_dir);
 	vmalens_dev_exit();
+	vmalens_dryrun_exit();
 	vmalens_settings_exit();
 }
 
