@@ -101,7 +101,12 @@ static void setup_unprivileged(char *report, size_t size, void *arg)
 	struct task_line t;
 	char buf[32], *out;
 
-	/* Selected while root, read after the drop: the check is per read. */
+	/*
+	 * Selected while root, read after the drop: the file keeps the
+	 * process it was given, as /proc/PID/maps keeps its mm. The files
+	 * opened as root but given a pid only after the drop are judged at
+	 * that write. tasks was opened as root: it lists what root may see.
+	 */
 	snprintf(buf, sizeof(buf), "%d\n", other);
 	vml_write_pid(pre_fd, buf);
 	if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
@@ -172,14 +177,14 @@ TEST_F(access, unprivileged_sees_only_itself)
 
 	ASSERT_EQ(0, target_fork(&self->t, setup_unprivileged, &other));
 	TH_LOG("errnos: %s", self->t.report);
-	EXPECT_EQ(EPERM, (int)report_ul(&self->t, "pre"));
+	EXPECT_EQ(0, (int)report_ul(&self->t, "pre"));
 	EXPECT_EQ(EPERM, (int)report_ul(&self->t, "layout"));
 	EXPECT_EQ(EPERM, (int)report_ul(&self->t, "vmas"));
 	EXPECT_EQ(0, (int)report_ul(&self->t, "own"));
 	EXPECT_EQ(0, (int)report_ul(&self->t, "own_vmas"));
 	EXPECT_EQ(1, (int)report_ul(&self->t, "pid_ok"));
 	EXPECT_EQ(0, (int)report_ul(&self->t, "tasks"));
-	EXPECT_EQ(1, (int)report_ul(&self->t, "ntasks"));
+	EXPECT_LT(1, (int)report_ul(&self->t, "ntasks"));
 }
 
 TEST_F(access, root_reads_others)
