@@ -53,7 +53,7 @@ static const int common_errnos[] = {
 };
 static const int vmas_errnos[] = { ENOSPC, 0 };
 static const int query_errnos[] = { ENOENT, ENAMETOOLONG, 0 };
-static const int ua_errnos[] = { EOPNOTSUPP, 0 };
+static const int ua_errnos[] = { EOPNOTSUPP, EBADF, 0 };
 static const int none[] = { 0 };
 
 static void fill_layout(void *req);
