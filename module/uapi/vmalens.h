@@ -471,9 +471,9 @@ struct vmalens_aslr {
  * Every request is checked first, as VMALENS_IOC_UNMAPPED_AREA checks it;
  * one it would refuse (EINVAL, EOPNOTSUPP, EBADF, E2BIG, EFAULT) fails
  * the whole call with that errno, @count set to its index and nothing
- * answered; so does a request about another process (EINVAL). Then each is answered in place exactly
- * as VMALENS_IOC_UNMAPPED_AREA answers it (an mmap error in its error
- * field). Each answer describes one instant; the lock on the process's
+ * answered; so does a request about another process (EINVAL). Then
+ * each is answered in place exactly as VMALENS_IOC_UNMAPPED_AREA answers
+ * it (an mmap error in its error field). Each answer describes one instant; the lock on the process's
  * address space is given up between two requests when a writer waits,
  * so the process may change between two answers.
  */
