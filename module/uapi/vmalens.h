@@ -473,9 +473,10 @@ struct vmalens_aslr {
  * the whole call with that errno, @count set to its index and nothing
  * answered; so does a request about another process (EINVAL). Then
  * each is answered in place exactly as VMALENS_IOC_UNMAPPED_AREA answers
- * it (an mmap error in its error field). Each answer describes one instant; the lock on the process's
- * address space is given up between two requests when a writer waits,
- * so the process may change between two answers.
+ * it (an mmap error in its error field). Each answer describes one
+ * instant; the lock on the process's address space is given up between
+ * two requests when a writer waits, so the process may change between
+ * two answers.
  */
 struct vmalens_unmapped_area_batch {
 	__u64 size;
