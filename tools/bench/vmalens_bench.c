@@ -26,8 +26,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +69,7 @@ struct procmap_query {
 #define PROCMAP_QUERY_COVERING_OR_NEXT_VMA	0x10
 #endif
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_COUNTS	8
 #define BATCH_REQS	256
 #define NAME_MAX_LEN	4096
@@ -80,9 +81,9 @@ static const char *const phase_name[NR_PHASES] = {
 
 /* What the bench shares with the target and the reader processes. */
 struct shared {
-	volatile int stop;		/* readers: leave the loop */
-	volatile int started;		/* readers: the first walk began */
-	volatile long loops;		/* readers: full walks done */
+	atomic_int stop;		/* readers: leave the loop */
+	atomic_int started;		/* readers: the first walk began */
+	atomic_long loops;		/* readers: full walks done */
 	long base;			/* stall: where this round's samples go */
 	long nsamples;			/* stall: how many it took */
 	uint64_t samples[];		/* stall: ns per mmap+munmap pair */
@@ -478,7 +479,7 @@ static void bench_walks(long n)
 	long nvmas = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(walks) / sizeof(walks[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(walks); i++) {
 		double v = time_walk(walks[i].fn, target, &nvmas);
 
 		snprintf(key, sizeof(key), "walk_%s_ns_%ld", walks[i].name, n);
@@ -534,7 +535,7 @@ static void out_phase(enum phase ph, uint64_t *s, long n, long loops)
 	out(key, "%.1f", sum / n / 1e3);
 	PHASE_KEY("max_us");
 	out(key, "%.1f", max / 1e3);
-	for (i = 0; i < (long)(sizeof(pct) / sizeof(pct[0])); i++) {
+	for (i = 0; i < (long)ARRAY_SIZE(pct); i++) {
 		char what[16];
 
 		snprintf(what, sizeof(what), "%s_us", pct[i].name);
@@ -666,7 +667,7 @@ static void bench_dry_batch(void)
 	int i, n = 0, reps = opt.batch_reps < 256 ? opt.batch_reps : 256;
 
 	for (i = 0; i < BATCH_REQS; i++)
-		dry_req(&tmpl[i], target, lens[i % (sizeof(lens) / sizeof(lens[0]))]);
+		dry_req(&tmpl[i], target, lens[i % ARRAY_SIZE(lens)]);
 	for (i = 0; i < reps && devfd >= 0; i++) {
 		uint64_t t0;
 		int rc, j;
