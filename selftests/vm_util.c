@@ -899,7 +899,7 @@ void churn_step(uint64_t *state)
 	static const int prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
 				     PROT_READ | PROT_EXEC };
 	pthread_t th;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (!a) {
 		len = (1 + (r >> 16) % 64) * ps;
@@ -945,8 +945,15 @@ void churn_step(uint64_t *state)
 		madvise(a + off, ps, 102);
 		break;
 	case 12:
+		parent = getpid();
 		pid = fork();
 		if (pid == 0) {
+			/*
+			 * Die with the parent: an orphan would go on churning
+			 * with the test's files open, holding the module.
+			 */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+				_exit(0);
 			for (int i = 0; i < 16; i++)
 				churn_step(state);
 			_exit(0);
