@@ -35,22 +35,28 @@ static const struct cred *settings_cred;
 /* The boot command line never changes: parsed once, at load. */
 static unsigned long settings_guard_gap;
 
-/* Read a small file of the private procfs into @buf, NUL-terminated. */
-static int settings_read(const char *name, char *buf, size_t size)
+/*
+ * The sysctls vmalens reads, opened once at load: a dry-run reads two of
+ * them, and opening a file costs more than reading it. Each read still
+ * runs the sysctl's handler, so it sees the value of the moment.
+ */
+static const char *const settings_names[] = {
+	"sys/vm/mmap_min_addr", "sys/vm/max_map_count", "sys/vm/mmap_rnd_bits",
+	"sys/vm/mmap_rnd_compat_bits", "sys/kernel/randomize_va_space",
+};
+
+static struct file *settings_files[ARRAY_SIZE(settings_names)];
+
+/* Read an open file of the private procfs into @buf, NUL-terminated. */
+static int settings_read_file(struct file *f, char *buf, size_t size)
 {
 	const struct cred *old;
-	struct file *f;
 	loff_t pos = 0;
 	ssize_t n;
 
+	/* The sysctl checks its permission at every read, with ours. */
 	old = override_creds(settings_cred);
-	f = file_open_root_mnt(settings_mnt, name, O_RDONLY, 0);
-	if (IS_ERR(f)) {
-		n = PTR_ERR(f);
-	} else {
-		n = kernel_read(f, buf, size - 1, &pos);
-		filp_close(f, NULL);
-	}
+	n = kernel_read(f, buf, size - 1, &pos);
 	revert_creds(old);
 	if (n < 0)
 		return n;
@@ -58,19 +64,36 @@ static int settings_read(const char *name, char *buf, size_t size)
 	return 0;
 }
 
+static struct file *settings_open(const char *name)
+{
+	const struct cred *old;
+	struct file *f;
+
+	old = override_creds(settings_cred);
+	f = file_open_root_mnt(settings_mnt, name, O_RDONLY, 0);
+	revert_creds(old);
+	return f;
+}
+
 /**
  * vmalens_sysctl_int() - read an integer sysctl the kernel does not export
- * @name: its path below /proc/sys, e.g. "vm/mmap_rnd_bits"
+ * @name: its path below /proc/sys, e.g. "vm/mmap_rnd_bits"; one of
+ *	  settings_names[]
  *
  * Return: the value, or -1 if the kernel has no such sysctl.
  */
 int vmalens_sysctl_int(const char *name)
 {
-	char path[64], buf[24];
+	char buf[24];
+	unsigned int i;
 	int val;
 
-	snprintf(path, sizeof(path), "sys/%s", name);
-	if (settings_read(path, buf, sizeof(buf)))
+	for (i = 0; i < ARRAY_SIZE(settings_names); i++)
+		if (!strcmp(settings_names[i] + strlen("sys/"), name))
+			break;
+	if (WARN_ON_ONCE(i == ARRAY_SIZE(settings_names)) ||
+	    !settings_files[i] ||
+	    settings_read_file(settings_files[i], buf, sizeof(buf)))
 		return -1;
 	if (kstrtoint(strim(buf), 10, &val))
 		return -1;
@@ -135,11 +158,35 @@ unsigned long vmalens_stack_guard_gap(void)
 static void settings_read_guard_gap(void)
 {
 	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	struct file *f = settings_open("cmdline");
 
 	settings_guard_gap = VMALENS_DEFAULT_GUARD_PAGES << PAGE_SHIFT;
-	if (buf && !settings_read("cmdline", buf, PAGE_SIZE))
+	if (buf && !IS_ERR(f) && !settings_read_file(f, buf, PAGE_SIZE))
 		settings_guard_gap = parse_guard_gap(buf);
+	if (!IS_ERR(f))
+		filp_close(f, NULL);
 	kfree(buf);
+}
+
+/* A sysctl this kernel lacks (no compat bits, say) stays NULL: -1. */
+static void settings_open_files(void)
+{
+	unsigned int i;
+	struct file *f;
+
+	for (i = 0; i < ARRAY_SIZE(settings_names); i++) {
+		f = settings_open(settings_names[i]);
+		settings_files[i] = IS_ERR(f) ? NULL : f;
+	}
+}
+
+static void settings_close_files(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(settings_names); i++)
+		if (settings_files[i])
+			filp_close(settings_files[i], NULL);
 }
 
 /**
@@ -169,6 +216,7 @@ int vmalens_settings_init(void)
 		return -ENOMEM;
 	}
 	settings_read_guard_gap();
+	settings_open_files();
 	return 0;
 }
 
@@ -177,6 +225,7 @@ int vmalens_settings_init(void)
  */
 void vmalens_settings_exit(void)
 {
+	settings_close_files();
 	put_cred(settings_cred);
 	kern_unmount(settings_mnt);
 }
