@@ -101,6 +101,8 @@ int vmalens_take_mm(struct task_struct *task, struct vmalens_target *t);
 void vmalens_pin_target(const struct file *file, pid_t pid,
 			struct vmalens_pinned *p);
 void vmalens_unpin_target(struct vmalens_pinned *p);
+ssize_t vmalens_write_pinned(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos, struct vmalens_pinned *p);
 int vmalens_get_pinned(const struct vmalens_pinned *p,
 		       struct vmalens_target *t);
 pid_t vmalens_global_target(void);

@@ -32,6 +32,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include "vmalens.h"
@@ -236,6 +237,38 @@ void vmalens_pin_target(const struct file *file, pid_t pid,
 	mmgrab(t.mm);
 	p->mm = t.mm;
 	vmalens_put_target(&t);
+}
+
+/**
+ * vmalens_write_pinned() - a pid written to a debugfs report that pins it
+ * @file:  the seq_file-backed debugfs file
+ * @ubuf:  the user's text
+ * @count: its length
+ * @ppos:  the file position, rewound: the next read starts anew
+ * @p:     the file's pinned process, replaced
+ *
+ * Return: @count, or the error that kept the process from being chosen
+ * (-EINVAL, -ESRCH, -EPERM, -ENXIO, -EINTR, ...); reads then fail with it.
+ */
+ssize_t vmalens_write_pinned(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos, struct vmalens_pinned *p)
+{
+	struct seq_file *m = file->private_data;
+	ssize_t ret;
+	pid_t pid;
+
+	ret = vmalens_parse_pid(ubuf, count, &pid);
+	if (ret < 0)
+		return ret;
+	/* Against a read of this file, which may be waiting for a lock. */
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
+	vmalens_pin_target(file, pid, p);
+	if (p->err)
+		ret = p->err;
+	mutex_unlock(&m->lock);
+	*ppos = 0;
+	return ret;
 }
 
 /**

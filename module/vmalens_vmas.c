@@ -265,21 +265,8 @@ static ssize_t vmas_write(struct file *file, const char __user *ubuf,
 {
 	struct seq_file *m = file->private_data;
 	struct vmas_file *vf = m->private;
-	ssize_t ret;
-	pid_t pid;
 
-	ret = vmalens_parse_pid(ubuf, count, &pid);
-	if (ret < 0)
-		return ret;
-	/* Against a read of this file, which may be waiting for a lock. */
-	if (mutex_lock_killable(&m->lock))
-		return -EINTR;
-	vmalens_pin_target(file, pid, &vf->target);
-	if (vf->target.err)
-		ret = vf->target.err;
-	mutex_unlock(&m->lock);
-	*ppos = 0;
-	return ret;
+	return vmalens_write_pinned(file, ubuf, count, ppos, &vf->target);
 }
 
 static int vmas_release(struct inode *inode, struct file *file)
