@@ -202,7 +202,7 @@ TEST_F(ioctls, vmas_equal_proc_maps)
 }
 
 /* Tiny buffers force many resumes through ->next. */
-TEST_F(ioctls, vmas_resume_with_tiny_buffers)
+TEST_F_TIMEOUT(ioctls, vmas_resume_with_tiny_buffers, 300)
 {
 	check_all_records(_metadata, self->dev, self->t.pid, 3, 4096);
 	check_all_records(_metadata, self->dev, self->t.pid, 1, 64);
@@ -227,7 +227,7 @@ TEST_F(ioctls, vmas_name_buffer_too_small)
 	free_maps(&m);
 }
 
-TEST_F(ioctls, query_each_vma_and_gap)
+TEST_F_TIMEOUT(ioctls, query_each_vma_and_gap, 300)
 {
 	struct vmalens_query q;
 	char name[4096];
