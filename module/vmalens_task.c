@@ -69,27 +69,22 @@ ssize_t vmalens_parse_pid(const char __user *ubuf, size_t count, pid_t *pid)
 	return count;
 }
 
-/* CAP_SYS_PTRACE in the initial namespace, for the opener and the caller. */
-static bool may_inspect_others(const struct file *file)
+/**
+ * vmalens_may_inspect_all() - may this file, used by current, see everyone?
+ * @file: the open file the request came through
+ *
+ * Return: true if both the opener and the caller hold CAP_SYS_PTRACE in
+ * the initial user namespace.
+ */
+bool vmalens_may_inspect_all(const struct file *file)
 {
 	return file_ns_capable(file, &init_user_ns, CAP_SYS_PTRACE) &&
 	       capable(CAP_SYS_PTRACE);
 }
 
-/**
- * vmalens_may_inspect_all() - may this file, used by current, list everyone?
- * @file: the open file the request came through
- *
- * Return: true if both the opener and the caller hold CAP_SYS_PTRACE.
- */
-bool vmalens_may_inspect_all(const struct file *file)
-{
-	return may_inspect_others(file);
-}
-
 static bool may_inspect(const struct file *file, struct task_struct *task)
 {
-	return same_thread_group(task, current) || may_inspect_others(file);
+	return same_thread_group(task, current) || vmalens_may_inspect_all(file);
 }
 
 static struct task_struct *find_task(pid_t pid)
