@@ -8,8 +8,7 @@
  * answer must be well-formed or an errno the header documents; each VMAS
  * batch sorted, non-overlapping and below the target's task_size.
  *
- *   VMALENS_CHURN_SECS=N  how long (default: 60 s on a debug kernel,
- *                         CHURN_RELEASE_SECS on release kernels)
+ *   VMALENS_CHURN_SECS=N  how long (default: CHURN_SECS)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +30,7 @@
 #include "vmalens.h"
 #include "vm_util.h"
 
-#define CHURN_DEBUG_SECS	60
-#define CHURN_RELEASE_SECS	15
+#define CHURN_SECS		60
 #define NR_TARGETS		3
 #define NR_READERS		4
 #define EXEC_GENERATIONS	8
@@ -443,8 +441,7 @@ FIXTURE_TEARDOWN(churn)
 
 TEST_F_TIMEOUT(churn, readers_see_well_formed_answers, 1800)
 {
-	long secs = env_long("VMALENS_CHURN_SECS", debug_kernel() ?
-			     CHURN_DEBUG_SECS : CHURN_RELEASE_SECS);
+	long secs = env_long("VMALENS_CHURN_SECS", CHURN_SECS);
 	pthread_t th[NR_READERS];
 	unsigned long total = 0;
 	int i, e;
