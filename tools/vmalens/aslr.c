@@ -67,13 +67,13 @@ static int find_sampler(const char *name, char *path, size_t len)
 }
 
 /*
- * Start PROG stopped before it runs any code of its own: PTRACE_TRACEME
- * stops it with SIGTRAP right after execve().  The sampler needs no
- * ptrace: it stops itself with SIGSTOP after its one mmap.
+ * Start PROG so that it stops before it runs any code of its own:
+ * PTRACE_TRACEME stops it with SIGTRAP right after execve().  The sampler
+ * needs no ptrace: it stops itself with SIGSTOP after its one mmap.
+ * Returns at once; wait_stopped() waits for the stop.
  */
-static pid_t start_stopped(char **argv, bool trace)
+static pid_t spawn(char **argv, bool trace)
 {
-	int status = 0;
 	pid_t pid;
 
 	pid = fork();
@@ -87,19 +87,35 @@ static pid_t start_stopped(char **argv, bool trace)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			p_err("cannot execute %s (exit status 127)", argv[0]);
-		else if (WIFEXITED(status))
-			p_err("%s exited with %d before it stopped", argv[0],
-			      WEXITSTATUS(status));
-		else
-			p_err("%s was killed by signal %d before it stopped",
-			      argv[0], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return pid;
+}
+
+/* Wait until a spawn()ed PROG stops; p_err(), reap it and -1 if it did not. */
+static int wait_stopped(pid_t pid, const char *prog)
+{
+	int status = 0;
+
+	if (waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status))
+		return 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		p_err("cannot execute %s (exit status 127)", prog);
+	else if (WIFEXITED(status))
+		p_err("%s exited with %d before it stopped", prog,
+		      WEXITSTATUS(status));
+	else
+		p_err("%s was killed by signal %d before it stopped",
+		      prog, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return -1;
+}
+
+static pid_t start_stopped(char **argv, bool trace)
+{
+	pid_t pid = spawn(argv, trace);
+
+	if (pid < 0 || wait_stopped(pid, argv[0]))
 		return -1;
-	}
 	return pid;
 }
 
@@ -258,17 +274,31 @@ static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result
 	struct sample s;
 	double t0;
 	int i, j, ret = -1;
-	pid_t pid;
+	pid_t pid, next = -1;
 
 	heap_rel = calloc(n, sizeof(*heap_rel));
 	for (j = 0; j < REG_NR; j++)
 		vals[j] = calloc(n, sizeof(uint64_t));
 
+	/*
+	 * One process ahead: the next one forks and execs (on another CPU,
+	 * where there is one) while this one is read, so reading costs
+	 * little beyond the fork+exec+stop that sampling needs anyway.
+	 */
 	t0 = now();
+	next = spawn(argv, trace);
 	for (i = 0; i < n; i++) {
-		pid = start_stopped(argv, trace);
-		if (pid < 0)
+		pid = next;
+		next = -1;
+		if (pid < 0 || wait_stopped(pid, argv[0]))
 			goto out;
+		if (i + 1 < n) {
+			next = spawn(argv, trace);
+			if (next < 0) {
+				finish(pid);
+				goto out;
+			}
+		}
 		if (read_sample(fd, pid, &s)) {
 			finish(pid);
 			goto out;
@@ -304,6 +334,8 @@ static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result
 	}
 	ret = 0;
 out:
+	if (next > 0)
+		finish(next);
 	for (j = 0; j < REG_NR; j++)
 		free(vals[j]);
 	free(heap_rel);
