@@ -7,7 +7,7 @@
  * object "show --json" embeds; "tasks" and "version" from the ioctls, also
  * without debugfs mounted; and each documented error message for its cause
  * (module not loaded, no device node, not root, no CAP_SYS_PTRACE, no such
- * process, no mm).
+ * process, no mm); a process name wherever a pid goes, and its errors.
  *
  * The binary is $VMALENS, else ../bin/vmalens next to this test.
  */
@@ -953,6 +953,192 @@ TEST_F_TIMEOUT(cli, error_messages, 300)
 	EXPECT_NE(NULL, strstr(r.err, "option --full does not apply to 'layout'")) TH_LOG("%s", r.err);
 	run_free(&r);
 	target_kill(&t);
+}
+
+/* --- process names: what a pid argument may also be -------------------- */
+
+/* A target_fork() setup: the target goes by the comm @name. */
+static void setup_named(char *report, size_t size, void *name)
+{
+	snprintf(report, size, "named=%d", !prctl(PR_SET_NAME, name));
+}
+
+/* A comm of no other process: the test's pid in it, 15 bytes at most. */
+static void unique_name(char *name, size_t size, const char *prefix)
+{
+	snprintf(name, size, "%s%d", prefix, getpid());
+}
+
+static bool has_comm(pid_t pid, const char *name)
+{
+	char path[64], *comm;
+	bool same;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	comm = slurp(path, NULL);
+	same = comm && !strncmp(comm, name, strlen(name)) && comm[strlen(name)] == '\n';
+	free(comm);
+	return same;
+}
+
+/* What "--json CMD" prints as "pid", or -1. */
+static int json_pid(const char *out)
+{
+	struct json_object *o = json_tokener_parse(out);
+	int pid = o && jhas(o, "pid") ? json_object_get_int(jget(o, "pid")) : -1;
+
+	json_object_put(o);
+	return pid;
+}
+
+/*
+ * Every command that takes a pid takes the target's name, and then says
+ * exactly what it says for the pid.  A command that missed the name
+ * lookup fails with "invalid pid"; one that found another process (the
+ * test itself, say) prints another pid.
+ */
+TEST_F_TIMEOUT(cli, name_resolves_like_its_pid, 300)
+{
+	struct run r = { 0 };
+	char name[16], *by_pid;
+	struct target t;
+
+	unique_name(name, sizeof(name), "vmlname");
+	ASSERT_EQ(0, target_fork(&t, setup_named, name));
+	ASSERT_TRUE(report_has(&t, "named") && report_ul(&t, "named") == 1);
+	ASSERT_TRUE(has_comm(t.pid, name)) TH_LOG("prctl(PR_SET_NAME) did not rename");
+
+	run_cli(&r, NULL, "layout", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	by_pid = strdup(r.out);
+	run_cli(&r, NULL, "layout", name, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_STREQ(by_pid, r.out);
+	free(by_pid);
+
+	run_cli(&r, NULL, "--json", "vmas", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	by_pid = strdup(r.out);
+	run_cli(&r, NULL, "--json", "vmas", name, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_STREQ(by_pid, r.out);
+	free(by_pid);
+
+	run_cli(&r, NULL, "--json", "query", num(t.pid), "1000", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	by_pid = strdup(r.out);
+	run_cli(&r, NULL, "--json", "query", name, "1000", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_STREQ(by_pid, r.out);
+	free(by_pid);
+
+	/* the next mmap may be drawn at random: compare the pid only */
+	run_cli(&r, NULL, "--json", "show", name, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(t.pid, json_pid(r.out)) TH_LOG("%s", r.out);
+	run_cli(&r, NULL, "--json", "probe", name, "--len", "4K", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(t.pid, json_pid(r.out)) TH_LOG("%s", r.out);
+	run_free(&r);
+	target_kill(&t);
+}
+
+/*
+ * A name nobody has: a usage error from every command, before the module
+ * is asked anything.  vmalens never finds itself, even when it runs under
+ * that very name; kernel threads are found by comm.
+ */
+TEST_F_TIMEOUT(cli, name_matching_nothing_fails, 300)
+{
+	/* every command that takes a pid, with the rest it needs */
+	static char *cmds[][3] = {
+		{ "show" }, { "layout" }, { "vmas" }, { "query", "1000" },
+		{ "probe", "--len", "4K" },
+	};
+	char name[16], want[128], link[64], saved[PATH_MAX];
+	struct run r = { 0 };
+	size_t i;
+
+	unique_name(name, sizeof(name), "vmlnone");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		run_cli(&r, NULL, cmds[i][0], name, cmds[i][1], cmds[i][2], NULL);
+		snprintf(want, sizeof(want),
+			 "Error: no process named '%s'; try: vmalens %s --help\n",
+			 name, cmds[i][0]);
+		EXPECT_EQ(2, r.status) TH_LOG("%s: %s", cmds[i][0], r.err);
+		EXPECT_STREQ(want, r.err);
+		EXPECT_STREQ("", r.out);
+	}
+
+	run_cli(&r, NULL, "--json", "layout", name, NULL);
+	EXPECT_EQ(2, r.status);
+	snprintf(want, sizeof(want), "{\"error\":\"no process named '%s'; ", name);
+	EXPECT_EQ(0, strncmp(r.out, want, strlen(want))) TH_LOG("%s", r.out);
+
+	/* through a link of that name, vmalens's comm and argv[0] are it */
+	unique_name(name, sizeof(name), "vmlself");
+	snprintf(link, sizeof(link), "/tmp/%s", name);
+	ASSERT_NE(NULL, realpath(cli_path(), saved));
+	unlink(link);
+	ASSERT_EQ(0, symlink(saved, link)) TH_LOG("%s", strerror(errno));
+	snprintf(vmalens, sizeof(vmalens), "%s", link);
+	run_cli(&r, NULL, "layout", name, NULL);
+	snprintf(vmalens, sizeof(vmalens), "%s", saved);
+	unlink(link);
+	EXPECT_EQ(2, r.status) TH_LOG("%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "Error: no process named '%s'; ", name);
+	EXPECT_EQ(0, strncmp(r.err, want, strlen(want))) TH_LOG("%s", r.err);
+
+	/* kthreadd: no cmdline, found by its comm, and it has no mm */
+	run_cli(&r, NULL, "show", "kthreadd", NULL);
+	EXPECT_EQ(1, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "process 2 has no address space")) TH_LOG("%s", r.err);
+	run_free(&r);
+}
+
+/*
+ * Two processes with one name: refused, with both pids and comms in the
+ * message, lower pid first.  Once one is gone the name is the other's.
+ */
+TEST_F_TIMEOUT(cli, name_of_two_processes_fails_listing_both, 300)
+{
+	struct target a, b, *low, *high;
+	char name[16], msg[128], want[160], *by_pid;
+	struct json_object *o;
+	struct run r = { 0 };
+
+	unique_name(name, sizeof(name), "vmltwin");
+	ASSERT_EQ(0, target_fork(&a, setup_named, name));
+	ASSERT_EQ(0, target_fork(&b, setup_named, name));
+	ASSERT_TRUE(has_comm(a.pid, name) && has_comm(b.pid, name));
+	low = a.pid < b.pid ? &a : &b;
+	high = a.pid < b.pid ? &b : &a;
+	snprintf(msg, sizeof(msg),
+		 "2 processes named '%s': %d (%s), %d (%s); pass the pid of one",
+		 name, low->pid, name, high->pid, name);
+	snprintf(want, sizeof(want), "Error: %s\n", msg);
+
+	run_cli(&r, NULL, "layout", name, NULL);
+	EXPECT_EQ(2, r.status) TH_LOG("%s", r.out);
+	EXPECT_STREQ(want, r.err);
+	EXPECT_STREQ("", r.out);
+	run_cli(&r, NULL, "--json", "probe", name, "--len", "4K", NULL);
+	EXPECT_EQ(2, r.status);
+	o = json_tokener_parse(r.out);
+	ASSERT_NE(NULL, o) TH_LOG("not JSON: %s", r.out);
+	EXPECT_STREQ(msg, jstr_or(o, "error"));
+	json_object_put(o);
+
+	target_kill(low);
+	run_cli(&r, NULL, "layout", num(high->pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	by_pid = strdup(r.out);
+	run_cli(&r, NULL, "layout", name, NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_STREQ(by_pid, r.out);
+	free(by_pid);
+	run_free(&r);
+	target_kill(high);
 }
 
 TEST_HARNESS_MAIN

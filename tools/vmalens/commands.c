@@ -16,10 +16,15 @@
 static int do_help(int argc, char **argv);
 static int do_version(int argc, char **argv);
 
-#define PID_DETAILS \
-	"  PID is a process id in vmalens's pid namespace, or \"self\"; it defaults\n" \
-	"  to the vmalens process itself (like /proc/self).  Reading another\n" \
-	"  process needs CAP_SYS_PTRACE; /dev/vmalens itself needs root.\n"
+/* What a PID argument takes (parse_pid_arg()); "[PID]" adds the default. */
+#define PID_NAME_DETAILS \
+	"  PID is a process id in vmalens's pid namespace, \"self\", or a process\n" \
+	"  name as for pidof (a comm, an argv[0] or its basename) that matches\n" \
+	"  exactly one process other than vmalens itself.\n"
+
+#define PID_DETAILS PID_NAME_DETAILS \
+	"  PID defaults to the vmalens process itself (like /proc/self).  Reading\n" \
+	"  another process needs CAP_SYS_PTRACE; /dev/vmalens itself needs root.\n"
 
 #define PROBE_ARGS \
 	"PID --len SIZE [--hint ADDR] [--flags LIST] [--pgoff N] [--file PATH] " \
@@ -52,7 +57,8 @@ const struct cmd main_cmds[] = {
 	  "show the VMA that covers an address, or the gap it lies in",
 	  "  ADDR is hex.  Prints the VMA, the gap before it and its neighbour\n"
 	  "  below, drawn as in show.  Without the module: PROCMAP_QUERY or\n"
-	  "  /proc/PID/maps.\n" },
+	  "  /proc/PID/maps.\n"
+	  PID_NAME_DETAILS },
 	{ "probe", do_probe, PROBE_ARGS,
 	  "show where an mmap() by the process would land now (a dry-run)",
 	  "  Asks the module where mmap(ADDR, SIZE, PROT_READ|PROT_WRITE, FLAGS,\n"
@@ -64,7 +70,8 @@ const struct cmd main_cmds[] = {
 	  "  instead of anonymous memory.  --mode topdown or bottomup runs the\n"
 	  "  search of the other layout.  Prints the address (or the errno), the\n"
 	  "  kernel step that decided, and the gap it came from with its\n"
-	  "  neighbours.  Needs the module.\n" },
+	  "  neighbours.  Needs the module.\n"
+	  PID_NAME_DETAILS },
 	{ "tasks", do_tasks, "[--sort pid|map_count|total_vm]",
 	  "list the processes with an address space",
 	  "  Sorted by pid (default), or biggest first by map_count or total_vm.\n"
@@ -119,7 +126,8 @@ void print_usage(FILE *f)
 		"    -h, --help      this help, or with COMMAND the help of COMMAND\n"
 		"    -V, --version   same as '%s version'\n"
 		"    --color[=WHEN]  colour: never, always, auto (default: on a terminal)\n"
-		"\nPID defaults to the vmalens process itself (like /proc/self).\n"
+		"\nPID is a pid, \"self\" or a process name (as for pidof); it defaults\n"
+		"to the vmalens process itself (like /proc/self).\n"
 		"See %s(1).\n", bin_name, bin_name);
 }
 

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,26 +112,15 @@ bool is_help_arg(const char *arg)
 	       !strcmp(arg, "-h");
 }
 
-/* "[PID]": a positive decimal pid or "self"; default: vmalens itself. */
+/* "[PID]": see parse_pid_arg(); default: vmalens itself. */
 int parse_pid_args(const char *cmd, int argc, char **argv, pid_t *pid)
 {
-	char *end;
-	long v;
-
 	*pid = getpid();
 	if (argc == 0)
 		return 0;
 	if (argc > 1)
 		return usage_err(cmd, "too many arguments");
-	if (!strcmp(argv[0], "self"))
-		return 0;
-	errno = 0;
-	v = strtol(argv[0], &end, 10);
-	if (errno || *end || end == argv[0] || v <= 0 || v > INT_MAX)
-		return usage_err(cmd, "invalid pid '%s': expected a positive number",
-				 argv[0]);
-	*pid = v;
-	return 0;
+	return parse_pid_arg(cmd, argv[0], pid);
 }
 
 const char *human_size(unsigned long long bytes, char *buf, size_t len)

@@ -43,7 +43,9 @@ int main(int argc, char **argv)
 	/*
 	 * Options may follow the command ("vmalens vmas 42 --json"): getopt
 	 * permutes them to the front.  A pid is never negative, so nothing
-	 * after the command can look like an option by accident.
+	 * after the command can look like an option by accident; only a
+	 * process name can (a login shell's argv[0] is "-bash"), and it
+	 * goes after "--".
 	 */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "jphV", options, NULL)) != -1) {

@@ -50,6 +50,25 @@ char *read_all(int fd, int *err);
 /* Parse "[PID] [help]" arguments of a per-process command. */
 int parse_pid_args(const char *cmd, int argc, char **argv, pid_t *pid);
 bool is_help_arg(const char *arg);
+/* One PID argument: a pid, "self" or a process name (pidname.c). */
+int parse_pid_arg(const char *cmd, const char *arg, pid_t *pid);
+
+/* The processes a name matched: how many, and the lowest pids of them. */
+#define PID_MATCHES_SHOWN	10
+
+struct pid_matches {
+	size_t nr;			/* every match */
+	size_t nr_shown;
+	struct {
+		pid_t pid;
+		char comm[64];		/* as /proc/PID/comm has it */
+	} shown[PID_MATCHES_SHOWN];	/* ascending */
+};
+
+bool proc_name_matches(const char *name, const char *comm, const char *argv0);
+int pids_by_name(const char *proc_dir, const char *name, pid_t exclude,
+		 struct pid_matches *m);
+const char *pid_matches_list(const struct pid_matches *m, char *buf, size_t len);
 
 /* "4.0 KiB", "1.5 MiB": for plain output only */
 const char *human_size(unsigned long long bytes, char *buf, size_t len);

@@ -157,22 +157,6 @@ static void draw_around(const struct vma_list *l, size_t lo, size_t hi, uint64_t
 	map_draw(stdout, &r);
 }
 
-static int parse_pid(const char *cmd, const char *s, pid_t *pid)
-{
-	char *end;
-	long v;
-
-	if (!strcmp(s, "self")) {
-		*pid = getpid();
-		return 0;
-	}
-	v = strtol(s, &end, 10);
-	if (*end || end == s || v <= 0 || v > INT_MAX)
-		return usage_err(cmd, "invalid pid '%s': expected a positive number", s);
-	*pid = v;
-	return 0;
-}
-
 int dryrun_request(pid_t pid, uint64_t len, struct vmalens_unmapped_area *ua, int *file_fd)
 {
 	uint32_t flags = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -256,7 +240,7 @@ int do_probe(int argc, char **argv)
 		return ret;
 	if (argc != 1)
 		return usage_err("probe", argc ? "too many arguments" : "missing PID");
-	ret = parse_pid("probe", argv[0], &pid);
+	ret = parse_pid_arg("probe", argv[0], &pid);
 	if (ret)
 		return ret;
 	if (!lopt.have_len)
@@ -405,7 +389,7 @@ int do_query(int argc, char **argv)
 		return ret;
 	if (argc != 2)
 		return usage_err("query", argc > 2 ? "too many arguments" : "expected PID ADDR");
-	ret = parse_pid("query", argv[0], &pid);
+	ret = parse_pid_arg("query", argv[0], &pid);
 	if (ret)
 		return ret;
 	if (parse_addr(argv[1], &addr))

@@ -2,19 +2,25 @@
 /*
  * Host-side unit test for the vmalens CLI: the argument and /proc/PID/maps
  * parsers, the JSON writer and reader, the printers fed with ioctl
- * records, the ASLR estimator, diff, the map, and the command table
- * against "vmalens help" and the man page.
+ * records, the ASLR estimator, diff, the map, process names, and the
+ * command table against "vmalens help" and the man page.
  *
  *   test_parse MANPAGE [VMALENS-BINARY]
  *
  * Exits 1 if any check fails.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <json-c/json.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -379,6 +385,93 @@ static void test_args(void)
 	CHECK_STR(errno_name(ENOMEM), "ENOMEM");
 }
 
+/* One process of a fake /proc: DIR/NAME/comm and DIR/NAME/cmdline. */
+static void fake_proc(const char *dir, const char *name, const char *comm,
+		      const char *cmdline, size_t cmdline_len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	CHECK(!mkdir(path, 0700), "mkdir %s: %s", path, strerror(errno));
+	if (comm) {
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, name);
+		f = fopen(path, "w");
+		CHECK(f && fprintf(f, "%s\n", comm) > 0 && !fclose(f), "write %s", path);
+	}
+	snprintf(path, sizeof(path), "%s/%s/cmdline", dir, name);
+	f = fopen(path, "w");
+	CHECK(f && fwrite(cmdline, 1, cmdline_len, f) == cmdline_len && !fclose(f),
+	      "write %s", path);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The pure half of parse_pid_arg(): who goes by a name, and the message. */
+static void test_pid_names(void)
+{
+	char dir[] = "/tmp/vmalens-test-proc.XXXXXX", list[512], pid[16];
+	struct pid_matches m;
+	int i;
+
+	CHECK(proc_name_matches("foo", "foo", "/usr/bin/bar"), "comm");
+	CHECK(proc_name_matches("foo", "bar", "foo"), "argv[0]");
+	CHECK(proc_name_matches("foo", "bar", "/usr/bin/foo"), "basename of argv[0]");
+	CHECK(proc_name_matches("/usr/bin/foo", "foo", "/usr/bin/foo"), "whole argv[0]");
+	CHECK(proc_name_matches("com.android.systemui", "ndroid.systemui",
+				"com.android.systemui"), "Android app: argv[0], comm cut");
+	CHECK(proc_name_matches("kthreadd", "kthreadd", ""), "kernel thread by comm");
+	CHECK(!proc_name_matches("foo", "bar", ""), "kernel thread: no argv[0]");
+	CHECK(!proc_name_matches("foo", "foobar", "/bin/foobar"), "prefix");
+	CHECK(!proc_name_matches("foo", "x", "/foo/x"), "a directory of argv[0]");
+	CHECK(!proc_name_matches("bin/foo", "foo", "/usr/bin/foo"), "a tail of argv[0]");
+	CHECK(!proc_name_matches("", "", ""), "empty name");
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+	fake_proc(dir, "7", "foo", "foo\0--flag", 11);
+	fake_proc(dir, "3", "java", "/system/bin/foo", 16);
+	fake_proc(dir, "12", "foo", "", 0);		/* a kernel thread */
+	fake_proc(dir, "5", "bar", "", 0);
+	fake_proc(dir, "9", "foobar", "foobar", 7);
+	fake_proc(dir, "4", "x", "/foo/x", 7);
+	fake_proc(dir, "40", "sh", "foo", 3);		/* argv rewritten, no NUL */
+	fake_proc(dir, "20", "foo", "foo", 4);		/* the one excluded */
+	fake_proc(dir, "30", NULL, "foo", 4);		/* gone: no comm */
+	fake_proc(dir, "net", "foo", "foo", 4);		/* not a process */
+	CHECK(!pids_by_name(dir, "foo", 20, &m), "scan");
+	CHECK(m.nr == 4 && m.nr_shown == 4, "%zu matches", m.nr);
+	CHECK_STR(pid_matches_list(&m, list, sizeof(list)),
+		  "3 (java), 7 (foo), 12 (foo), 40 (sh)");
+	CHECK(!pids_by_name(dir, "bar", 0, &m) && m.nr == 1 && m.shown[0].pid == 5,
+	      "kernel thread bar: %zu", m.nr);
+	CHECK(!pids_by_name(dir, "baz", 0, &m) && m.nr == 0, "no baz: %zu", m.nr);
+
+	/* more than shown: the lowest pids, whatever order the directory has */
+	for (i = 0; i < 13; i++) {		/* 100, 105, 110, 102, ... */
+		snprintf(pid, sizeof(pid), "%d", 100 + i * 5 % 13);
+		fake_proc(dir, pid, "many", "many", 5);
+	}
+	CHECK(!pids_by_name(dir, "many", 0, &m), "scan");
+	CHECK(m.nr == 13 && m.nr_shown == PID_MATCHES_SHOWN, "%zu matches", m.nr);
+	CHECK(m.shown[0].pid == 100 && m.shown[PID_MATCHES_SHOWN - 1].pid == 109,
+	      "shown %d..%d", (int)m.shown[0].pid, (int)m.shown[PID_MATCHES_SHOWN - 1].pid);
+	pid_matches_list(&m, list, sizeof(list));
+	CHECK(strstr(list, "100 (many), 101 (many), ") == list &&
+	      strstr(list, ", 109 (many) and 3 more") &&
+	      !strcmp(strstr(list, " and "), " and 3 more"), "list: %s", list);
+	/* a buffer too short: cut, still a string */
+	CHECK(strlen(pid_matches_list(&m, list, 20)) == 19, "cut: %s", list);
+
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	CHECK(pids_by_name(dir, "foo", 0, &m) == -ENOENT, "no such directory");
+}
+
 static void test_json_reader(void)
 {
 	struct jval *v = jparse(" {\"a\": [1, -2.5e3, true, false, null], \"b\": \"x\\u00ff\\n\\ud83d\\ude00\"} ");
@@ -645,6 +738,91 @@ static void test_binary(const char *bin)
 	}
 }
 
+/* A child that goes by @name (its comm) until killed; its pid, or -1. */
+static pid_t named_child(const char *name)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, name);
+		if (write(ready[1], "", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	/* the name is set once the child says so */
+	if (pid > 0 && read(ready[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+static void kill_child(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * Names on the host, without the module: the errors come before the
+ * device is opened, and vmas reads /proc when there is no /dev/vmalens.
+ */
+static void test_binary_pid_names(const char *bin)
+{
+	char cmd[PATH_MAX + 128], out[8192], by_pid[8192], name[16], want[128];
+	char abs_bin[PATH_MAX], link[PATH_MAX];
+	pid_t a, b;
+	int rc;
+
+	/* unique to this run; 15 bytes at most, as comm holds */
+	snprintf(name, sizeof(name), "vtp%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "%s layout %s 2>&1", bin, name);
+	rc = run(cmd, out, sizeof(out));
+	snprintf(want, sizeof(want), "Error: no process named '%s'; ", name);
+	CHECK(rc == EXIT_USAGE && strstr(out, want) == out, "no match %d: %s", rc, out);
+
+	a = named_child(name);
+	CHECK(a > 0, "fork: %s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "%s vmas %s 2>/dev/null", bin, name);
+	rc = run(cmd, out, sizeof(out));
+	snprintf(cmd, sizeof(cmd), "%s vmas %d 2>/dev/null", bin, (int)a);
+	CHECK(run(cmd, by_pid, sizeof(by_pid)) == 0 && rc == 0 && !strcmp(out, by_pid),
+	      "vmas by name %d differs from by pid:\n%s\n%s", rc, out, by_pid);
+
+	b = named_child(name);
+	CHECK(b > 0, "fork: %s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "%s --json probe %s --len 4K", bin, name);
+	rc = run(cmd, out, sizeof(out));
+	snprintf(want, sizeof(want), "2 processes named '%s': %d (%s), %d (%s); pass",
+		 name, (int)(a < b ? a : b), name, (int)(a < b ? b : a), name);
+	CHECK(rc == EXIT_USAGE && strstr(out, want) && valid_json(out),
+	      "two matches %d: %s", rc, out);
+	kill_child(a);
+	kill_child(b);
+
+	/* vmalens under the name itself: it must not find itself */
+	CHECK(realpath(bin, abs_bin) != NULL, "realpath %s", bin);
+	snprintf(link, sizeof(link), "/tmp/%s", name);
+	unlink(link);
+	CHECK(!symlink(abs_bin, link), "symlink %s: %s", link, strerror(errno));
+	snprintf(cmd, sizeof(cmd), "%s query %s 1000 2>&1", link, name);
+	rc = run(cmd, out, sizeof(out));
+	snprintf(want, sizeof(want), "Error: no process named '%s'; ", name);
+	CHECK(rc == EXIT_USAGE && strstr(out, want) == out, "itself %d: %s", rc, out);
+	unlink(link);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -658,12 +836,15 @@ int main(int argc, char **argv)
 	test_aslr_stats();
 	test_aslr_mmap_first();
 	test_args();
+	test_pid_names();
 	test_json_reader();
 	test_diff();
 	test_map();
 	test_drift(argv[1]);
-	if (argc > 2)
+	if (argc > 2) {
 		test_binary(argv[2]);
+		test_binary_pid_names(argv[2]);
+	}
 
 	printf("test_parse: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

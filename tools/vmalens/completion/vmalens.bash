@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # bash completion for vmalens(1): commands, options and the values they
-# take, and pids (with the command name shown) where a command wants one.
+# take, and pids and process names where a command wants a PID.
 # Installed by "make install" as $(PREFIX)/share/bash-completion/completions/vmalens.
 
 _vmalens_cmds="show layout vmas query probe tasks diff aslr version help"
@@ -20,17 +20,41 @@ _vmalens_cmd_opts()
 	esac
 }
 
-# Pids of the processes with an address space: kernel threads have an
-# empty cmdline (and /proc files report size 0, so read one word of it).
-_vmalens_pids()
+# What a PID argument may be (parse_pid_arg() in pidname.c): the pids of
+# the processes with an address space, then their names (comm), each once,
+# quoted as they must be typed.  Kernel threads have an empty cmdline (and
+# /proc files report size 0, so read one word of it).  A name that would
+# be read as a number, an option or "self" is left out.
+_vmalens_pid_words()
 {
-	local d arg
+	local d arg comm
+	local -A seen=()
 
 	for d in /proc/[0-9]*; do
 		arg=""
-		IFS= read -r -d '' arg <"$d/cmdline" 2>/dev/null
-		[ -n "$arg" ] && echo "${d#/proc/}"
+		IFS= read -r -d "" arg 2>/dev/null <"$d/cmdline"
+		[ -n "$arg" ] || continue
+		echo "${d#/proc/}"
+		IFS= read -r comm 2>/dev/null <"$d/comm" || continue
+		case $comm in
+		""|-*|self) ;;
+		*[!0-9]*) seen[$comm]=1 ;;
+		esac
 	done
+	for comm in "${!seen[@]}"; do
+		printf '%q\n' "$comm"
+	done
+}
+
+# Complete a PID.  Not with compgen -W: it expands what it is given, and
+# any process may choose its comm (say, "$(reboot)").
+_vmalens_complete_pid()
+{
+	local cur=$1 w
+
+	while IFS= read -r w; do
+		[[ $w == "$cur"* ]] && COMPREPLY+=("$w")
+	done < <(_vmalens_pid_words)
 }
 
 # The word after --flags is a comma-separated list: complete its last item.
@@ -86,7 +110,7 @@ _vmalens()
 	fi
 	case $cmd:$npos in
 	show:0|layout:0|vmas:0|query:0|probe:0)
-		COMPREPLY=($(compgen -W "$(_vmalens_pids)" -- "$cur")) ;;
+		_vmalens_complete_pid "$cur" ;;
 	diff:0|diff:1)
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
 	help:0)	COMPREPLY=($(compgen -W "$_vmalens_cmds" -- "$cur")) ;;
