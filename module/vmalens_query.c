@@ -129,8 +129,13 @@ struct vmas_walk {
  * @more whether another VMA followed the batch when it was taken. The
  * batch ends early when a writer waits for the lock (the target's own
  * mmap, say): the caller takes the lock again for the rest, after it.
+ *
+ * A batch that @resumes one before it, under a new hold of the lock,
+ * leaves out a VMA that now straddles @addr: it was mapped, moved or
+ * grown while the lock was given up, after the records below @addr were
+ * taken, and it would overlap them.
  */
-static int snap_batch(struct mm_struct *mm, unsigned long addr,
+static int snap_batch(struct mm_struct *mm, unsigned long addr, bool resumes,
 		      struct vma_snap *snaps, unsigned int max, bool *more)
 {
 	struct vmalens_vma_iter it;
@@ -141,6 +146,8 @@ static int snap_batch(struct mm_struct *mm, unsigned long addr,
 		return -EINTR;
 	vmalens_iter_init(&it, mm, addr);
 	vma = vmalens_iter_next(&it);
+	if (vma && resumes && vma->vm_start < addr)
+		vma = vmalens_iter_next(&it);
 	while (vma && n < max) {
 		snap_vma(vma, &snaps[n++]);
 		vma = vmalens_iter_next(&it);
@@ -216,12 +223,13 @@ static int walk_vmas(struct vmas_walk *w, struct mm_struct *mm)
 	struct vmalens_vmas *r = &w->req;
 	unsigned long addr = r->start;
 	int n, i, want, err = 0;
-	bool more;
+	bool more, resumes = false;
 
 	r->next = 0;
 	while (r->vma_count < w->cap) {
 		want = min_t(u32, VMAS_BATCH, w->cap - r->vma_count);
-		n = snap_batch(mm, addr, w->snaps, want, &more);
+		n = snap_batch(mm, addr, resumes, w->snaps, want, &more);
+		resumes = true;
 		if (n <= 0) {
 			r->next = 0;		/* no VMA at or above addr */
 			return n;

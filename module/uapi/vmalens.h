@@ -290,7 +290,10 @@ struct vmalens_vma {
  * The lock on the target's address space is taken and dropped per batch
  * of at most 64 VMAs, and given up sooner when the target (or anyone)
  * waits to write, so a large process is read as /proc/PID/maps is: each
- * batch is consistent, the whole may see concurrent changes.
+ * batch is consistent, the whole may see concurrent changes. The records
+ * stay sorted and never overlap: a VMA mapped, moved or grown across the
+ * point where the walk took the lock again is left out (it was not there
+ * when the records before that point were taken).
  * Returns 0 even when the buffers filled before the VMAs ran out (resume
  * at @next); -ENOSPC if not even one VMA's name fits in the names buffer.
  */
