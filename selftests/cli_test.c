@@ -992,6 +992,30 @@ static int json_pid(const char *out)
 }
 
 /*
+ * "vmalens [--json] CMD NAME [ARG]" must print exactly what
+ * "vmalens [--json] CMD PID [ARG]" prints.
+ */
+static void expect_name_as_pid(struct __test_metadata *_metadata, bool json,
+			       const char *cmd, pid_t pid, const char *name,
+			       const char *arg)
+{
+	const char *who[2] = { num(pid), name };
+	struct run r[2] = { { 0 } };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (json)
+			run_cli(&r[i], NULL, "--json", cmd, who[i], arg, NULL);
+		else
+			run_cli(&r[i], NULL, cmd, who[i], arg, NULL);
+		EXPECT_EQ(0, r[i].status) TH_LOG("%s %s: %s", cmd, who[i], r[i].err);
+	}
+	EXPECT_STREQ(r[0].out, r[1].out);
+	run_free(&r[0]);
+	run_free(&r[1]);
+}
+
+/*
  * Every command that takes a pid takes the target's name, and then says
  * exactly what it says for the pid.  A command that missed the name
  * lookup fails with "invalid pid"; one that found another process (the
@@ -1000,7 +1024,7 @@ static int json_pid(const char *out)
 TEST_F_TIMEOUT(cli, name_resolves_like_its_pid, 300)
 {
 	struct run r = { 0 };
-	char name[16], *by_pid;
+	char name[16];
 	struct target t;
 
 	unique_name(name, sizeof(name), "vmlname");
@@ -1008,29 +1032,9 @@ TEST_F_TIMEOUT(cli, name_resolves_like_its_pid, 300)
 	ASSERT_TRUE(report_has(&t, "named") && report_ul(&t, "named") == 1);
 	ASSERT_TRUE(has_comm(t.pid, name)) TH_LOG("prctl(PR_SET_NAME) did not rename");
 
-	run_cli(&r, NULL, "layout", num(t.pid), NULL);
-	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
-	by_pid = strdup(r.out);
-	run_cli(&r, NULL, "layout", name, NULL);
-	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
-	EXPECT_STREQ(by_pid, r.out);
-	free(by_pid);
-
-	run_cli(&r, NULL, "--json", "vmas", num(t.pid), NULL);
-	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
-	by_pid = strdup(r.out);
-	run_cli(&r, NULL, "--json", "vmas", name, NULL);
-	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
-	EXPECT_STREQ(by_pid, r.out);
-	free(by_pid);
-
-	run_cli(&r, NULL, "--json", "query", num(t.pid), "1000", NULL);
-	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
-	by_pid = strdup(r.out);
-	run_cli(&r, NULL, "--json", "query", name, "1000", NULL);
-	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
-	EXPECT_STREQ(by_pid, r.out);
-	free(by_pid);
+	expect_name_as_pid(_metadata, false, "layout", t.pid, name, NULL);
+	expect_name_as_pid(_metadata, true, "vmas", t.pid, name, NULL);
+	expect_name_as_pid(_metadata, true, "query", t.pid, name, "1000");
 
 	/* the next mmap may be drawn at random: compare the pid only */
 	run_cli(&r, NULL, "--json", "show", name, NULL);
@@ -1103,7 +1107,7 @@ TEST_F_TIMEOUT(cli, name_matching_nothing_fails, 300)
 TEST_F_TIMEOUT(cli, name_of_two_processes_fails_listing_both, 300)
 {
 	struct target a, b, *low, *high;
-	char name[16], msg[128], want[160], *by_pid;
+	char name[16], msg[128], want[160];
 	struct json_object *o;
 	struct run r = { 0 };
 
@@ -1130,13 +1134,7 @@ TEST_F_TIMEOUT(cli, name_of_two_processes_fails_listing_both, 300)
 	json_object_put(o);
 
 	target_kill(low);
-	run_cli(&r, NULL, "layout", num(high->pid), NULL);
-	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
-	by_pid = strdup(r.out);
-	run_cli(&r, NULL, "layout", name, NULL);
-	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
-	EXPECT_STREQ(by_pid, r.out);
-	free(by_pid);
+	expect_name_as_pid(_metadata, false, "layout", high->pid, name, NULL);
 	run_free(&r);
 	target_kill(high);
 }
