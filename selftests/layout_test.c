@@ -187,8 +187,15 @@ static void expected_base(const struct vml_layout *l, bool legacy,
 	pad = rnd ? 0x3fffffUL << 12 : 0;
 	*lo = page_align(window / 3);
 #elif defined(__aarch64__)
-	/* STACK_TOP: 1 << VA_BITS_MIN, the task size up to 48 bits */
-	window = l->task_size < 1UL << 48 ? l->task_size : 1UL << 48;
+	/*
+	 * The default map window, 1 << VA_BITS_MIN, holds the stack: 39
+	 * bits on a phone, 47 with 16K pages (even where task_size is 48
+	 * bits), 48 otherwise.
+	 */
+	if (l->start_stack < 1UL << 39)
+		window = 1UL << 39;
+	else
+		window = l->start_stack < 1UL << 47 ? 1UL << 47 : 1UL << 48;
 	pad = rnd ? (0x3ffffUL >> (shift - 12)) << shift : 0;
 	*lo = page_align(window / 4);
 #else
