@@ -65,6 +65,8 @@ struct pid_matches {
 	} shown[PID_MATCHES_SHOWN];	/* ascending */
 };
 
+/* The pid a /proc directory entry names, or 0 for any other entry. */
+pid_t proc_dir_pid(const char *name);
 bool proc_name_matches(const char *name, const char *comm, const char *argv0);
 int pids_by_name(const char *proc_dir, const char *name, pid_t exclude,
 		 struct pid_matches *m);

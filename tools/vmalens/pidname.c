@@ -61,7 +61,7 @@ static void pid_matches_add(struct pid_matches *m, pid_t pid, const char *comm)
 }
 
 /* A directory of /proc that names a process: a positive decimal number. */
-static pid_t proc_dir_pid(const char *name)
+pid_t proc_dir_pid(const char *name)
 {
 	long v = 0;
 

@@ -3,7 +3,6 @@
  * vmalens tasks: every process with an address space, from /proc's pid
  * list and VMALENS_IOC_LAYOUT per pid.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -38,21 +37,6 @@ static int tasks_add(struct task_table *t, const struct vmalens_mm_layout *lay)
 	}
 	t->row[t->nr++] = *lay;
 	return 0;
-}
-
-/* A /proc entry that names a process: digits only. */
-static pid_t proc_pid(const char *name)
-{
-	long v = 0;
-
-	if (!*name)
-		return 0;
-	for (; *name; name++) {
-		if (!isdigit((unsigned char)*name) || v > 0x7fffffff / 10)
-			return 0;
-		v = v * 10 + (*name - '0');
-	}
-	return v;
 }
 
 /*
@@ -112,7 +96,7 @@ static int tasks_collect(int fd, struct task_table *t, struct tasks_skipped *s)
 		return -1;
 	}
 	while (ret >= 0 && (e = readdir(d))) {
-		pid = proc_pid(e->d_name);
+		pid = proc_dir_pid(e->d_name);
 		if (pid > 0)
 			ret = tasks_one(fd, pid, t, s);
 	}
