@@ -82,8 +82,9 @@ int lens_set_opt(int opt, const char *arg)
 		lopt.have_hint = true;
 		break;
 	case LOPT_PGOFF:
-		if (parse_size(arg, &lopt.pgoff))
-			return usage_err("probe", "invalid --pgoff '%s': expected a page number", arg);
+		if (parse_count(arg, &lopt.pgoff))
+			return usage_err("probe", "invalid --pgoff '%s': expected a number of pages",
+					 arg);
 		lopt.have_pgoff = true;
 		break;
 	case LOPT_FLAGS:
@@ -158,17 +159,56 @@ const char *col_end(void)
 	return col(C_OFF);
 }
 
+/*
+ * Digits of @base at s, at least one, into *out; *end after the last.
+ * No sign, no space, no second prefix, no overflow: what strtoull lets
+ * through ("-1", " 7", "0x0x10" in base 16) is refused here.
+ */
+static int parse_digits(const char *s, unsigned int base, uint64_t *out, const char **end)
+{
+	uint64_t v = 0;
+	unsigned int d;
+	const char *p;
+
+	for (p = s; isxdigit((unsigned char)*p); p++) {
+		d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+		if (d >= base)
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -EINVAL;
+		v = v * base + d;
+	}
+	if (p == s)
+		return -EINVAL;
+	*out = v;
+	*end = p;
+	return 0;
+}
+
+/* Decimal, or hex after 0x: never octal, so "010" is ten. */
+static int parse_number(const char *s, uint64_t *out, const char **end)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return parse_digits(s + 2, 16, out, end);
+	return parse_digits(s, 10, out, end);
+}
+
+int parse_count(const char *s, uint64_t *out)
+{
+	const char *end;
+
+	if (parse_number(s, out, &end) || *end)
+		return -EINVAL;
+	return 0;
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
-	unsigned long long v;
 	unsigned int shift = 0;
-	char *end;
+	const char *end;
+	uint64_t v;
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno)
+	if (parse_number(s, &v, &end))
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
 	case 'K': shift = 10; end++; break;
@@ -178,23 +218,21 @@ int parse_size(const char *s, uint64_t *out)
 	}
 	if (shift && (!strcasecmp(end, "iB") || !strcasecmp(end, "B")))
 		end += strlen(end);
-	if (*end || (shift && v > (~0ULL >> shift)))
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
 		return -EINVAL;
-	*out = (uint64_t)v << shift;
+	*out = v << shift;
 	return 0;
 }
 
 int parse_addr(const char *s, uint64_t *out)
 {
-	char *end;
+	const char *end;
 
-	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	if (!isxdigit((unsigned char)*s))
+	if (parse_digits(s, 16, out, &end) || *end)
 		return -EINVAL;
-	errno = 0;
-	*out = strtoull(s, &end, 16);
-	return errno || *end ? -EINVAL : 0;
+	return 0;
 }
 
 static const struct {

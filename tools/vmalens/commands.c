@@ -63,14 +63,14 @@ const struct cmd main_cmds[] = {
 	  "show where an mmap() by the process would land now (a dry-run)",
 	  "  Asks the module where mmap(ADDR, SIZE, PROT_READ|PROT_WRITE, FLAGS,\n"
 	  "  fd, N) called by PID would land, without mapping anything.  SIZE\n"
-	  "  takes K, M, G suffixes; ADDR is hex; FLAGS are mmap flag names\n"
-	  "  without MAP_, lowercase, comma-separated (private, shared, anonymous,\n"
-	  "  fixed, fixed_noreplace, 32bit, stack, growsdown, hugetlb, noreserve,\n"
-	  "  populate; default private,anonymous).  --file maps PATH (read-only)\n"
-	  "  instead of anonymous memory.  --mode topdown or bottomup runs the\n"
-	  "  search of the other layout.  Prints the address (or the errno), the\n"
-	  "  kernel step that decided, and the gap it came from with its\n"
-	  "  neighbours.  Needs the module.\n"
+	  "  takes K, M, G suffixes; N is in pages; ADDR is hex; FLAGS are mmap\n"
+	  "  flag names without MAP_, lowercase, comma-separated (private, shared,\n"
+	  "  anonymous, fixed, fixed_noreplace, 32bit, stack, growsdown, hugetlb,\n"
+	  "  noreserve, populate; default private,anonymous).  --file maps PATH\n"
+	  "  (read-only) instead of anonymous memory.  --mode topdown or bottomup\n"
+	  "  runs the search of the other layout.  Prints the address (or the\n"
+	  "  errno), the kernel step that decided, and the gap it came from with\n"
+	  "  its neighbours.  Needs the module.\n"
 	  PID_NAME_DETAILS },
 	{ "tasks", do_tasks, "[--sort pid|map_count|total_vm]",
 	  "list the processes with an address space",

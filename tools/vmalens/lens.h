@@ -62,7 +62,9 @@ const char *col(enum color c);	/* "" when colour is off */
 const char *col_end(void);
 
 /* Argument parsers (args.c): 0 or -EINVAL. */
+/* Numbers are decimal unless 0x; the whole string; no sign, no overflow. */
 int parse_size(const char *s, uint64_t *out);	/* 4096, 4K, 1M, 2G, 1T */
+int parse_count(const char *s, uint64_t *out);	/* pages, samples: no suffix */
 int parse_addr(const char *s, uint64_t *out);	/* hex, 0x optional */
 int parse_mmap_flags(const char *s, uint32_t *out, const char **bad);
 const char *errno_name(int err);		/* "ENOMEM", or NULL */

@@ -6,6 +6,7 @@
  * the rest of the command line to cmd_select().
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,11 +63,15 @@ int main(int argc, char **argv)
 		case 'V':
 			version = true;
 			break;
-		case 's':
-			aslr_samples = atoi(optarg);
-			if (aslr_samples <= 0)
-				return usage_err("aslr", "invalid --samples '%s'", optarg);
+		case 's': {
+			uint64_t n;
+
+			if (parse_count(optarg, &n) || n > INT_MAX)
+				return usage_err("aslr", "invalid --samples '%s': expected a number",
+						 optarg);
+			aslr_samples = n;
 			break;
+		}
 		case 'e':
 			aslr_exec = optarg;
 			break;

@@ -378,6 +378,24 @@ static void test_args(void)
 	CHECK(!parse_addr("0x7f0000000000", &v) && v == 0x7f0000000000, "addr");
 	CHECK(!parse_addr("dead", &v) && v == 0xdead, "addr without 0x");
 	CHECK(parse_addr("0xzz", &v), "bad addr");
+
+	/* strict: decimal unless 0x, the whole string, no overflow */
+	v = 0;
+	CHECK(!parse_size("010", &v) && v == 10, "010 is ten, not octal: %" PRIu64, v);
+	CHECK(!parse_size("0x10", &v) && v == 16, "0x10: %" PRIu64, v);
+	CHECK(!parse_size("0x10K", &v) && v == 16 << 10, "0x10K: %" PRIu64, v);
+	CHECK(parse_size("5x", &v) && parse_size("4K5", &v) && parse_size("0x", &v),
+	      "trailing bytes");
+	CHECK(parse_size(" 4096", &v) && parse_size("+4096", &v) && parse_size("4096 ", &v),
+	      "space or sign");
+	CHECK(parse_size("18446744073709551616", &v), "2^64 overflows");
+	CHECK(!parse_size("18446744073709551615", &v) && v == UINT64_MAX, "2^64-1");
+	CHECK(parse_size("16777216T", &v), "2^64 by suffix overflows");
+	CHECK(parse_addr("0x0x10", &v), "0x0x10 is no address");
+	CHECK(parse_addr("-1", &v) && parse_addr(" 10", &v) && parse_addr("+10", &v) &&
+	      parse_addr("", &v) && parse_addr("0x", &v), "bad addrs");
+	CHECK(parse_addr("10000000000000000", &v), "2^64 overflows");
+	CHECK(!parse_addr("ffffffffffffffff", &v) && v == UINT64_MAX, "2^64-1");
 	CHECK(!parse_mmap_flags("private,anonymous", &f, &bad) && f == 0x22, "flags 0x%x", f);
 	CHECK(!parse_mmap_flags("shared,fixed_noreplace,populate", &f, &bad) &&
 	      f == (0x01 | 0x100000 | 0x8000), "flags 0x%x", f);
@@ -738,6 +756,34 @@ static void test_binary(const char *bin)
 	}
 }
 
+/*
+ * Usage errors: exit 2 and one "Error: ...; try: ..." line on stderr,
+ * before anything is read (so they hold without the module too).
+ */
+static void test_binary_usage(const char *bin)
+{
+	static const struct {
+		const char *args, *err;
+	} cases[] = {
+		{ "probe self --len 4K --pgoff 1K", "invalid --pgoff '1K': expected a number of pages" },
+		{ "probe self --len 4K --pgoff 0x", "invalid --pgoff '0x'" },
+		{ "aslr --samples 5x", "invalid --samples '5x': expected a number" },
+		{ "query self 0x0x10", "invalid address '0x0x10'" },
+		{ "probe self --len 4K --hint 0x0x10", "invalid --hint '0x0x10'" },
+	};
+	char cmd[512], out[8192];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s %s 2>&1 >/dev/null", bin, cases[i].args);
+		rc = run(cmd, out, sizeof(out));
+		CHECK(rc == EXIT_USAGE && !strncmp(out, "Error: ", 7) && strstr(out, cases[i].err) &&
+		      strchr(out, '\n') == out + strlen(out) - 1 && strstr(out, "; try: vmalens "),
+		      "vmalens %s: exit %d: %s", cases[i].args, rc, out);
+	}
+}
+
 /* A child that goes by @name (its comm) until killed; its pid, or -1. */
 static pid_t named_child(const char *name)
 {
@@ -843,6 +889,7 @@ int main(int argc, char **argv)
 	test_drift(argv[1]);
 	if (argc > 2) {
 		test_binary(argv[2]);
+		test_binary_usage(argv[2]);
 		test_binary_pid_names(argv[2]);
 	}
 
