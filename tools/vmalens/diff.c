@@ -11,24 +11,27 @@
  * The rest were "removed" (old only) or "added" (new only).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "json_reader.h"
 #include "lens.h"
 #include "main.h"
 
 struct dvma {
 	uint64_t start, end, offset;
-	const char *perms, *path, *kind;
+	const char *perms, *path, *kind;	/* in strs */
+	char *strs;
 	bool paired;
 };
 
 struct snap {
-	struct jval *root;
 	struct dvma *v;
-	size_t nr;
+	size_t nr, cap;
 	long pid;
 };
 
@@ -42,61 +45,239 @@ struct pair {
 	const struct dvma *old, *new;
 };
 
-static int hexval(const struct jval *o, const char *key, uint64_t *out)
+/*
+ * A snapshot is read with json-c, one VMA at a time: between the members
+ * of the top-level array or object the text is walked here (white space,
+ * brackets, ',' and ':'), and every value in it is json-c's.  Only one
+ * VMA's tree is alive at a time, whatever the size of the document.
+ */
+struct reader {
+	const char *name;
+	const char *text;
+	size_t len, pos;
+	struct json_tokener *tok;
+	char bad[160];		/* the first VMA that is none: said after the JSON is read */
+};
+
+static int bad_json(struct reader *r, const char *why)
 {
-	const char *s = jget_str(o, key);
+	p_err("%s is not valid JSON (%s at byte %zu); save a snapshot with: %s vmas PID --json >FILE",
+	      r->name, why, r->pos, bin_name);
+	return -1;
+}
+
+static int no_vmas(struct reader *r)
+{
+	p_err("%s holds no VMAs: expected the output of '%s vmas --json' or '%s show --json'",
+	      r->name, bin_name, bin_name);
+	return -1;
+}
+
+static char peek(struct reader *r)
+{
+	while (r->pos < r->len && (r->text[r->pos] == ' ' || r->text[r->pos] == '\t' ||
+				   r->text[r->pos] == '\n' || r->text[r->pos] == '\r'))
+		r->pos++;
+	return r->pos < r->len ? r->text[r->pos] : '\0';
+}
+
+/* Consume c if it comes next (after white space). */
+static bool take(struct reader *r, char c)
+{
+	if (peek(r) != c)
+		return false;
+	r->pos++;
+	return true;
+}
+
+/* The JSON value that comes next; *out is NULL for null. */
+static int read_value(struct reader *r, struct json_object **out)
+{
+	enum json_tokener_error err;
+	size_t left;
+
+	peek(r);
+	left = r->len - r->pos;
+	json_tokener_reset(r->tok);
+	*out = json_tokener_parse_ex(r->tok, r->text + r->pos, left > INT_MAX ? INT_MAX : (int)left);
+	err = json_tokener_get_error(r->tok);
+	r->pos += json_tokener_get_parse_end(r->tok);
+	if (err == json_tokener_continue)
+		return bad_json(r, "the text ends too early");
+	if (err != json_tokener_success)
+		return bad_json(r, json_tokener_error_desc(err));
+	return 0;
+}
+
+static const char *str_member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int hex_member(struct json_object *o, const char *key, uint64_t *out)
+{
+	const char *s = str_member(o, key);
 
 	return s ? parse_addr(s, out) : -EINVAL;
 }
 
-static int snap_load(const char *text, const char *what, struct snap *s)
+/* perms, path and kind share one allocation.  -1 only when out of memory. */
+static int vma_add(struct reader *r, struct snap *s, struct json_object *o)
 {
-	const struct jval *arr, *pid;
-	size_t i;
+	const char *perms = str_member(o, "perms"), *path = str_member(o, "path");
+	const char *kind = str_member(o, "kind");
+	size_t lp, lk, ln;
+	struct dvma *d;
 
-	memset(s, 0, sizeof(*s));
-	s->pid = -1;
-	s->root = jparse(text);
-	if (!s->root) {
-		p_err("%s is not valid JSON; save a snapshot with: %s vmas PID --json >FILE",
-		      what, bin_name);
-		return -1;
-	}
-	arr = s->root->type == J_ARRAY ? s->root : jget(s->root, "vmas");
-	if (!arr || arr->type != J_ARRAY) {
-		p_err("%s holds no VMAs: expected the output of '%s vmas --json' or '%s show --json'",
-		      what, bin_name, bin_name);
-		return -1;
-	}
-	pid = jget(s->root, "pid");
-	if (pid && pid->type == J_NUMBER)
-		s->pid = pid->u;
-	s->v = calloc(arr->nr + 1, sizeof(*s->v));
-	if (!s->v) {
-		p_err("out of memory");
-		return -1;
-	}
-	for (i = 0; i < arr->nr; i++) {
-		const struct jval *o = arr->items[i];
-		struct dvma *d = &s->v[i];
+	if (s->nr == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
 
-		d->perms = jget_str(o, "perms");
-		d->path = jget_str(o, "path");
-		d->kind = jget_str(o, "kind");
-		if (hexval(o, "start", &d->start) || hexval(o, "end", &d->end) ||
-		    hexval(o, "offset", &d->offset) || !d->perms || !d->path || !d->kind) {
-			p_err("%s: VMA %zu lacks start, end, offset, perms, path or kind", what, i);
+		d = realloc(s->v, cap * sizeof(*d));
+		if (!d)
+			goto nomem;
+		s->v = d;
+		s->cap = cap;
+	}
+	d = &s->v[s->nr];
+	memset(d, 0, sizeof(*d));
+	if (!json_object_is_type(o, json_type_object) || hex_member(o, "start", &d->start) ||
+	    hex_member(o, "end", &d->end) || hex_member(o, "offset", &d->offset) ||
+	    !perms || !path || !kind) {
+		if (!*r->bad)
+			snprintf(r->bad, sizeof(r->bad),
+				 "VMA %zu lacks start, end, offset, perms, path or kind", s->nr);
+		return 0;
+	}
+	lp = strlen(perms) + 1;
+	ln = strlen(path) + 1;
+	lk = strlen(kind) + 1;
+	d->strs = malloc(lp + ln + lk);
+	if (!d->strs)
+		goto nomem;
+	d->perms = memcpy(d->strs, perms, lp);
+	d->path = memcpy(d->strs + lp, path, ln);
+	d->kind = memcpy(d->strs + lp + ln, kind, lk);
+	s->nr++;
+	return 0;
+nomem:
+	p_err("out of memory");
+	return -1;
+}
+
+/* The array of VMAs, r->pos on its '['. */
+static int read_vma_array(struct reader *r, struct snap *s)
+{
+	struct json_object *o;
+	int ret;
+
+	r->pos++;
+	if (take(r, ']'))
+		return 0;
+	do {
+		if (read_value(r, &o))
 			return -1;
+		ret = vma_add(r, s, o);
+		json_object_put(o);
+		if (ret)
+			return -1;
+	} while (take(r, ','));
+	return take(r, ']') ? 0 : bad_json(r, "expected ',' or ']'");
+}
+
+/* "show --json": an object with "vmas" (and "pid"), r->pos on its '{'. */
+static int read_object(struct reader *r, struct snap *s, bool *have_vmas)
+{
+	struct json_object *key, *val;
+	bool is_vmas, is_pid;
+
+	r->pos++;
+	if (take(r, '}'))
+		return 0;
+	do {
+		if (peek(r) != '"')
+			return bad_json(r, "expected a member name");
+		if (read_value(r, &key))
+			return -1;
+		is_vmas = !strcmp(json_object_get_string(key), "vmas");
+		is_pid = !strcmp(json_object_get_string(key), "pid");
+		json_object_put(key);
+		if (!take(r, ':'))
+			return bad_json(r, "expected ':'");
+		if (is_vmas && peek(r) == '[') {
+			if (read_vma_array(r, s))
+				return -1;
+			*have_vmas = true;
+			continue;
 		}
+		if (read_value(r, &val))
+			return -1;
+		if (is_pid && json_object_is_type(val, json_type_int))
+			s->pid = json_object_get_int64(val);
+		json_object_put(val);
+	} while (take(r, ','));
+	return take(r, '}') ? 0 : bad_json(r, "expected ',' or '}'");
+}
+
+static int snap_read(struct reader *r, struct snap *s)
+{
+	struct json_object *o;
+	bool have_vmas = false;
+	int ret;
+
+	if (peek(r) == '[') {
+		ret = read_vma_array(r, s);
+		have_vmas = true;
+	} else if (peek(r) == '{') {
+		ret = read_object(r, s, &have_vmas);
+	} else {
+		/* some other JSON value, or none */
+		ret = read_value(r, &o);
+		json_object_put(o);
 	}
-	s->nr = arr->nr;
+	if (ret)
+		return ret;
+	if (peek(r))
+		return bad_json(r, "text after the document");
+	if (!have_vmas)
+		return no_vmas(r);
+	if (*r->bad) {
+		p_err("%s: %s", r->name, r->bad);
+		return -1;
+	}
 	return 0;
 }
 
 static void snap_free(struct snap *s)
 {
-	jfree(s->root);
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		free(s->v[i].strs);
 	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int snap_load(const char *text, const char *name, struct snap *s)
+{
+	struct reader r = { .name = name, .text = text, .len = strlen(text) };
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->pid = -1;
+	r.tok = json_tokener_new();
+	if (!r.tok) {
+		p_err("out of memory");
+		return -1;
+	}
+	/* RFC 8259 only; the text goes on after each member */
+	json_tokener_set_flags(r.tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	ret = snap_read(&r, s);
+	json_tokener_free(r.tok);
+	return ret;
 }
 
 static struct dvma *find(struct snap *s, bool (*match)(const struct dvma *, const struct dvma *),
@@ -280,36 +461,21 @@ out:
 	return ret;
 }
 
-static char *slurp(const char *path)
+static char *read_file(const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	size_t len = 0, cap = 65536, n;
-	char *buf = NULL, *tmp;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, err = 0;
+	char *text;
 
-	if (!f) {
+	if (fd < 0) {
 		p_err("cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		tmp = realloc(buf, cap + 1);
-		if (!tmp) {
-			free(buf);
-			buf = NULL;
-			p_err("out of memory");
-			break;
-		}
-		buf = tmp;
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (len < cap) {
-			buf[len] = '\0';
-			break;
-		}
-		cap *= 2;
-	}
-	if (f != stdin)
-		fclose(f);
-	return buf;
+	text = read_all(fd, &err);
+	if (!text)
+		p_err("cannot read %s: %s", path, strerror(err));
+	if (fd)
+		close(fd);
+	return text;
 }
 
 int do_diff(int argc, char **argv)
@@ -322,9 +488,9 @@ int do_diff(int argc, char **argv)
 		return ret;
 	if (argc != 2)
 		return usage_err("diff", argc > 2 ? "too many arguments" : "expected FILE1 FILE2");
-	a = slurp(argv[0]);
+	a = read_file(argv[0]);
 	if (a)
-		b = slurp(argv[1]);
+		b = read_file(argv[1]);
 	ret = a && b ? diff_texts(a, b) : EXIT_ERR;
 	free(a);
 	free(b);

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host test of "vmalens diff", run on the binary:
+ *
+ *   test_diff [MANPAGE] VMALENS
+ *   test_diff --write N OLD NEW	write the two N-VMA snapshots of the
+ *					big test, to time diff by hand
+ *
+ * Snapshots are written the way "vmalens vmas --json" writes them
+ * (vma_json() in vmalist.c).  Exits 1 if any check fails.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Enough for diff of the big snapshots; the old reader needed GBs. */
+#define MEM_LIMIT	(512UL << 20)
+/* Not a time limit on diff: it only stops a hung one. */
+#define HANG_SECS	120
+
+static int failures, checks;
+static const char *vmalens;
+static char tmpdir[] = "/tmp/test_diff.XXXXXX";
+
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
+/* --- snapshots ------------------------------------------------------- */
+
+struct snapw {
+	FILE *f;
+	uint64_t prev_end;
+	size_t nr;
+};
+
+static void snap_begin(struct snapw *w, FILE *f)
+{
+	w->f = f;
+	w->prev_end = 0;
+	w->nr = 0;
+	fputc('[', f);
+}
+
+/* One VMA as vma_json() writes it. */
+static void snap_vma(struct snapw *w, uint64_t start, uint64_t end, const char *perms,
+		     uint64_t offset, const char *path, const char *kind)
+{
+	bool file = *path == '/';
+
+	fprintf(w->f, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\","
+		"\"size\":%" PRIu64 ",\"perms\":\"%s\",\"offset\":\"0x%" PRIx64 "\","
+		"\"dev\":\"%s\",\"inode\":%u,\"path\":\"%s\",\"deleted\":false,"
+		"\"kind\":\"%s\",\"flags\":\"0x%x\",\"gap_before\":%" PRIu64 ","
+		"\"guard_before\":0}",
+		w->nr ? "," : "", start, end, end - start, perms, offset,
+		file ? "08:01" : "00:00", file ? 1234567u : 0u, path, kind,
+		file ? 0x8000071u : 0x100073u, start - w->prev_end);
+	w->prev_end = end;
+	w->nr++;
+}
+
+static void snap_end(struct snapw *w)
+{
+	fputs("]\n", w->f);
+}
+
+/*
+ * The big snapshots: n slots of 1 MiB, one VMA in each on either side
+ * (n a multiple of 10).  By slot number mod 10:
+ *   0 unchanged file	1 file removed, another added	2 perms changed
+ *   3 anon grown	4 anon shrunk			5 offset changed
+ *   6 file moved	7 anon grown down		8 unchanged anon
+ *   9 anon removed, another added
+ */
+static void write_big(size_t n, FILE *fo, FILE *fn)
+{
+	struct snapw o, w;
+	char path[64], path2[64];
+	size_t i;
+
+	snap_begin(&o, fo);
+	snap_begin(&w, fn);
+	for (i = 0; i < n; i++) {
+		uint64_t b = 0x10000000 + (uint64_t)i * 0x100000;
+
+		snprintf(path, sizeof(path), "/usr/lib/lib%zu.so", i);
+		switch (i % 10) {
+		case 0:
+			snap_vma(&o, b, b + 0x4000, "r--p", 0, path, "file");
+			snap_vma(&w, b, b + 0x4000, "r--p", 0, path, "file");
+			break;
+		case 1:
+			snprintf(path2, sizeof(path2), "/usr/lib/new%zu.so", i);
+			snap_vma(&o, b, b + 0x4000, "r--p", 0, path, "file");
+			snap_vma(&w, b + 0x8000, b + 0xa000, "r--p", 0, path2, "file");
+			break;
+		case 2:
+			snap_vma(&o, b, b + 0x4000, "r--p", 0, path, "file");
+			snap_vma(&w, b, b + 0x4000, "rw-p", 0, path, "file");
+			break;
+		case 3:
+			snap_vma(&o, b, b + 0x4000, "rw-p", 0, "", "anon");
+			snap_vma(&w, b, b + 0x6000, "rw-p", 0, "", "anon");
+			break;
+		case 4:
+			snap_vma(&o, b, b + 0x4000, "rw-p", 0, "", "anon");
+			snap_vma(&w, b, b + 0x2000, "rw-p", 0, "", "anon");
+			break;
+		case 5:
+			snap_vma(&o, b, b + 0x4000, "r--p", 0, path, "file");
+			snap_vma(&w, b, b + 0x4000, "r--p", 0x1000, path, "file");
+			break;
+		case 6:
+			snap_vma(&o, b, b + 0x4000, "r-xp", 0, path, "file");
+			snap_vma(&w, b + 0x10000, b + 0x14000, "r-xp", 0, path, "file");
+			break;
+		case 7:
+			snap_vma(&o, b + 0x10000, b + 0x14000, "rw-p", 0, "", "anon");
+			snap_vma(&w, b + 0xc000, b + 0x14000, "rw-p", 0, "", "anon");
+			break;
+		case 8:
+			snap_vma(&o, b, b + 0x4000, "rw-p", 0, "", "anon");
+			snap_vma(&w, b, b + 0x4000, "rw-p", 0, "", "anon");
+			break;
+		case 9:
+			snap_vma(&o, b + 0x40000, b + 0x41000, "rw-p", 0, "", "anon");
+			snap_vma(&w, b + 0x20000, b + 0x21000, "rw-p", 0, "", "anon");
+			break;
+		}
+	}
+	snap_end(&o);
+	snap_end(&w);
+}
+
+/* The summary line diff prints for write_big(n). */
+static void big_summary(size_t n, char *buf, size_t len)
+{
+	size_t t = n / 10;
+
+	snprintf(buf, len, "%zu added, %zu removed, %zu grown, %zu shrunk, %zu moved, "
+		 "%zu changed, %zu unchanged\n", 2 * t, 2 * t, 2 * t, t, t, 2 * t, 2 * t);
+}
+
+static char *tmp_path(const char *name)
+{
+	static char paths[8][128];
+	static int next;
+	char *p = paths[next++ % 8];
+
+	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
+	return p;
+}
+
+/* --- running vmalens ------------------------------------------------- */
+
+struct result {
+	int status;		/* the exit status; -1 if killed */
+	int sig;
+	double secs;
+	char *out, *err;	/* all of stdout and stderr */
+};
+
+static char *read_back(FILE *f)
+{
+	long len;
+	char *s;
+
+	fflush(f);
+	len = ftell(f);
+	s = malloc(len + 1);
+	if (!s) {
+		perror("malloc");
+		exit(2);
+	}
+	rewind(f);
+	s[fread(s, 1, len, f)] = '\0';
+	fclose(f);
+	return s;
+}
+
+/*
+ * vmalens ARGS... (NULL-terminated) with stdin from in (NULL: /dev/null),
+ * under MEM_LIMIT of address space.
+ */
+static void run(struct result *r, const char *in, ...)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	struct timespec t0, t1;
+	const char *argv[16];
+	int i = 1, st;
+	va_list ap;
+	pid_t pid;
+
+	argv[0] = vmalens;
+	va_start(ap, in);
+	while ((argv[i] = va_arg(ap, const char *)) && i < 15)
+		i++;
+	va_end(ap);
+	argv[i] = NULL;
+	if (!out || !err) {
+		perror("tmpfile");
+		exit(2);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { MEM_LIMIT, MEM_LIMIT };
+		int fd = open(in ? in : "/dev/null", O_RDONLY);
+
+		if (fd < 0 || dup2(fd, 0) < 0 || dup2(fileno(out), 1) < 0 ||
+		    dup2(fileno(err), 2) < 0 || setrlimit(RLIMIT_AS, &rl))
+			_exit(125);
+		alarm(HANG_SECS);
+		execv(vmalens, (char **)argv);
+		_exit(126);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+		perror("fork");
+		exit(2);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	r->out = read_back(out);
+	r->err = read_back(err);
+}
+
+static void result_free(struct result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* The last line of s, or s. */
+static const char *last_line(const char *s)
+{
+	size_t len = strlen(s);
+	const char *p;
+
+	if (len && s[len - 1] == '\n')
+		len--;
+	for (p = s + len; p > s && p[-1] != '\n'; p--)
+		;
+	return p;
+}
+
+/* --- tests ----------------------------------------------------------- */
+
+/*
+ * Two snapshots of n VMAs each: the counts of each change come out right,
+ * within MEM_LIMIT.  The time is printed, not checked.
+ */
+static void test_big(size_t n)
+{
+	const char *a = tmp_path("big_a.json"), *b = tmp_path("big_b.json");
+	FILE *fa = fopen(a, "w"), *fb = fopen(b, "w");
+	char want[256];
+	struct result r;
+
+	if (!fa || !fb) {
+		perror("fopen");
+		exit(2);
+	}
+	write_big(n, fa, fb);
+	if (fclose(fa) || fclose(fb)) {
+		perror("fclose");
+		exit(2);
+	}
+	big_summary(n, want, sizeof(want));
+	run(&r, NULL, "diff", a, b, "--color=never", NULL);
+	CHECK(r.sig == 0 && !strcmp(last_line(r.out), want),
+	      "%zu VMAs: exit %d, signal %d, last line: %s  want: %sstderr: %s",
+	      n, r.status, r.sig, last_line(r.out), want, r.err);
+	printf("test_diff: %zu VMAs diffed in %.2f s\n", n, r.secs);
+	result_free(&r);
+	unlink(a);
+	unlink(b);
+}
+
+static int write_main(int argc, char **argv)
+{
+	FILE *fa, *fb;
+
+	if (argc != 5 || atol(argv[2]) <= 0 || atol(argv[2]) % 10) {
+		fprintf(stderr, "usage: %s --write N OLD NEW  (N a multiple of 10)\n", argv[0]);
+		return 2;
+	}
+	fa = fopen(argv[3], "w");
+	fb = fopen(argv[4], "w");
+	if (!fa || !fb) {
+		perror("fopen");
+		return 2;
+	}
+	write_big(atol(argv[2]), fa, fb);
+	return fclose(fa) || fclose(fb) ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--write"))
+		return write_main(argc, argv);
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s [MANPAGE] VMALENS\n", argv[0]);
+		return 2;
+	}
+	vmalens = argv[argc - 1];
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_big(20000);
+
+	rmdir(tmpdir);
+	printf("test_diff: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
