@@ -40,6 +40,11 @@ static const char *const change_names[CH_NR] = {
 	"added", "removed", "grown", "shrunk", "moved", "changed",
 };
 
+/* diff(1)'s exit statuses */
+#define DIFF_SAME	0
+#define DIFF_DIFFERENT	1
+#define DIFF_TROUBLE	2
+
 struct pair {
 	enum change what;
 	const struct dvma *old, *new;
@@ -396,28 +401,25 @@ static int cmp_pair(const void *a, const void *b)
 	return ax < ay ? -1 : ax > ay;
 }
 
-int diff_texts(const char *a, const char *b)
+/* Pair the VMAs of o and n and print the changes: DIFF_SAME, DIFF_DIFFERENT or DIFF_TROUBLE. */
+static int diff_snaps(struct snap *o, struct snap *n)
 {
-	struct snap o = { 0 }, n = { 0 };
-	struct pair *p = NULL;
+	struct pair *p;
 	size_t i, nr = 0, unchanged = 0;
-	int ret = EXIT_ERR;
 
-	if (snap_load(a, "FILE1", &o) || snap_load(b, "FILE2", &n))
-		goto out;
-	if (o.pid >= 0 && n.pid >= 0 && o.pid != n.pid)
+	if (o->pid >= 0 && n->pid >= 0 && o->pid != n->pid)
 		fprintf(stderr, "warning: the snapshots are of different processes (pid %ld, %ld)\n",
-			o.pid, n.pid);
-	p = calloc(o.nr + n.nr + 1, sizeof(*p));
+			o->pid, n->pid);
+	p = calloc(o->nr + n->nr + 1, sizeof(*p));
 	if (!p) {
 		p_err("out of memory");
-		goto out;
+		return DIFF_TROUBLE;
 	}
-	for (i = 0; i < o.nr; i++) {
-		struct dvma *a1 = &o.v[i], *b1 = find(&n, same_start, a1);
+	for (i = 0; i < o->nr; i++) {
+		struct dvma *a1 = &o->v[i], *b1 = find(n, same_start, a1);
 
 		if (!b1)
-			b1 = find(&n, same_end, a1);
+			b1 = find(n, same_end, a1);
 		if (!b1)
 			continue;
 		a1->paired = b1->paired = true;
@@ -432,12 +434,12 @@ int diff_texts(const char *a, const char *b)
 						 CH_GROWN : CH_SHRUNK, a1, b1 };
 		}
 	}
-	for (i = 0; i < o.nr; i++) {
-		struct dvma *a1 = &o.v[i], *b1;
+	for (i = 0; i < o->nr; i++) {
+		struct dvma *a1 = &o->v[i], *b1;
 
 		if (a1->paired)
 			continue;
-		b1 = find(&n, same_object, a1);
+		b1 = find(n, same_object, a1);
 		if (b1) {
 			a1->paired = b1->paired = true;
 			p[nr++] = (struct pair){ CH_MOVED, a1, b1 };
@@ -445,17 +447,26 @@ int diff_texts(const char *a, const char *b)
 			p[nr++] = (struct pair){ CH_REMOVED, a1, NULL };
 		}
 	}
-	for (i = 0; i < n.nr; i++)
-		if (!n.v[i].paired)
-			p[nr++] = (struct pair){ CH_ADDED, NULL, &n.v[i] };
+	for (i = 0; i < n->nr; i++)
+		if (!n->v[i].paired)
+			p[nr++] = (struct pair){ CH_ADDED, NULL, &n->v[i] };
 	qsort(p, nr, sizeof(*p), cmp_pair);
 	if (json_output)
 		print_json(p, nr, unchanged);
 	else
 		print_plain(p, nr, unchanged);
-	ret = EXIT_OK;
-out:
 	free(p);
+	return nr ? DIFF_DIFFERENT : DIFF_SAME;
+}
+
+/* For test_parse.c: 0, or EXIT_ERR if a text is no snapshot. */
+int diff_texts(const char *a, const char *b)
+{
+	struct snap o, n = { 0 };
+	int ret = EXIT_ERR;
+
+	if (!snap_load(a, "FILE1", &o) && !snap_load(b, "FILE2", &n))
+		ret = diff_snaps(&o, &n) == DIFF_TROUBLE ? EXIT_ERR : EXIT_OK;
 	snap_free(&o);
 	snap_free(&n);
 	return ret;
@@ -478,8 +489,10 @@ static char *read_file(const char *path)
 	return text;
 }
 
+/* As diff(1): 0 if the snapshots are the same, 1 if they differ, 2 on trouble. */
 int do_diff(int argc, char **argv)
 {
+	struct snap o = { 0 }, n = { 0 };
 	char *a, *b = NULL;
 	int ret;
 
@@ -491,8 +504,12 @@ int do_diff(int argc, char **argv)
 	a = read_file(argv[0]);
 	if (a)
 		b = read_file(argv[1]);
-	ret = a && b ? diff_texts(a, b) : EXIT_ERR;
+	ret = DIFF_TROUBLE;
+	if (a && b && !snap_load(a, "FILE1", &o) && !snap_load(b, "FILE2", &n))
+		ret = diff_snaps(&o, &n);
 	free(a);
 	free(b);
+	snap_free(&o);
+	snap_free(&n);
 	return ret;
 }

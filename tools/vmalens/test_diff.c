@@ -168,6 +168,59 @@ static char *tmp_path(const char *name)
 	return p;
 }
 
+/* Write text to a file of the temporary directory; its path. */
+static const char *tmp_file(const char *name, const char *text)
+{
+	const char *path = tmp_path(name);
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(2);
+	}
+	return path;
+}
+
+struct tvma {
+	uint64_t start, end;
+	const char *perms;
+	uint64_t offset;
+	const char *path, *kind;
+};
+
+/* A snapshot file of the temporary directory; its path. */
+static const char *snap_file(const char *name, const struct tvma *v, size_t nr)
+{
+	const char *path = tmp_path(name);
+	FILE *f = fopen(path, "w");
+	struct snapw w;
+	size_t i;
+
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	snap_begin(&w, f);
+	for (i = 0; i < nr; i++)
+		snap_vma(&w, v[i].start, v[i].end, v[i].perms, v[i].offset, v[i].path, v[i].kind);
+	snap_end(&w);
+	if (fclose(f)) {
+		perror(path);
+		exit(2);
+	}
+	return path;
+}
+
+#define SNAP(name, ...) snap_file(name, (const struct tvma[]){ __VA_ARGS__ },		\
+				  sizeof((const struct tvma[]){ __VA_ARGS__ }) /		\
+				  sizeof(struct tvma))
+
+/* The small snapshots most tests start from: a program, its heap, a library. */
+#define PROG	{ 0x1000, 0x2000, "r-xp", 0, "/bin/x", "file" }
+#define HEAP	{ 0x5000, 0x6000, "rw-p", 0, "[heap]", "heap" }
+#define HEAP2	{ 0x5000, 0x7000, "rw-p", 0, "[heap]", "heap" }
+#define LIB	{ 0x9000, 0xa000, "r--p", 0, "/lib/y", "file" }
+
 /* --- running vmalens ------------------------------------------------- */
 
 struct result {
@@ -295,6 +348,45 @@ static void test_big(size_t n)
 	unlink(b);
 }
 
+/* As diff(1): 0 the same, 1 different, 2 trouble; the JSON output too. */
+static void test_exit_status(void)
+{
+	const char *a = SNAP("a.json", PROG, HEAP, LIB), *b = SNAP("b.json", PROG, HEAP2, LIB);
+	const char *bad = tmp_file("bad.json", "[1,");
+	struct result r;
+
+	run(&r, NULL, "diff", a, a, NULL);
+	CHECK(r.status == 0 && strstr(r.out, ", 0 changed, 3 unchanged\n"), "same: exit %d: %s%s",
+	      r.status, r.out, r.err);
+	result_free(&r);
+	run(&r, NULL, "diff", a, b, NULL);
+	CHECK(r.status == 1 && strstr(r.out, "1 grown"), "differ: exit %d: %s%s",
+	      r.status, r.out, r.err);
+	result_free(&r);
+	run(&r, NULL, "--json", "diff", a, b, NULL);
+	CHECK(r.status == 1 && strstr(r.out, "\"grown\":[{"), "differ, JSON: exit %d: %s%s",
+	      r.status, r.out, r.err);
+	result_free(&r);
+	run(&r, NULL, "--json", "diff", b, b, NULL);
+	CHECK(r.status == 0 && strstr(r.out, "\"unchanged\":3}"), "same, JSON: exit %d: %s%s",
+	      r.status, r.out, r.err);
+	result_free(&r);
+	run(&r, NULL, "diff", a, bad, NULL);
+	CHECK(r.status == 2 && strstr(r.err, "Error: ") && strstr(r.err, "is not valid JSON"),
+	      "bad JSON: exit %d: %s", r.status, r.err);
+	result_free(&r);
+	run(&r, NULL, "diff", tmp_path("none.json"), a, NULL);
+	CHECK(r.status == 2 && strstr(r.err, "cannot open"), "no file: exit %d: %s", r.status, r.err);
+	result_free(&r);
+	run(&r, NULL, "diff", a, NULL);
+	CHECK(r.status == 2 && strstr(r.err, "try: vmalens diff --help"), "one file: exit %d: %s",
+	      r.status, r.err);
+	result_free(&r);
+	unlink(a);
+	unlink(b);
+	unlink(bad);
+}
+
 static int write_main(int argc, char **argv)
 {
 	FILE *fa, *fb;
@@ -326,6 +418,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 2;
 	}
+	test_exit_status();
 	test_big(20000);
 
 	rmdir(tmpdir);
