@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,98 +21,73 @@
 struct lens_opts lopt;
 int color_mode = -1;
 
-static const struct {
-	unsigned int bit;
-	const char *name;
-} opt_names[] = {
-	{ LOPT_LEN, "--len" }, { LOPT_HINT, "--hint" }, { LOPT_FLAGS, "--flags" },
-	{ LOPT_PGOFF, "--pgoff" }, { LOPT_FILE, "--file" }, { LOPT_MODE, "--mode" },
-	{ LOPT_SORT, "--sort" }, { LOPT_FULL, "--full" }, { LOPT_NO_GAPS, "--no-gaps" },
-};
-
-/* The options each command takes; any other command takes none. */
-static const struct {
-	const char *cmd;
-	unsigned int allowed;
-} cmd_opts[] = {
-	{ "show", LOPT_FULL | LOPT_LEN | LOPT_HINT | LOPT_FLAGS | LOPT_PGOFF | LOPT_FILE |
-		  LOPT_MODE },
-	{ "vmas", LOPT_NO_GAPS },
-	{ "probe", LOPT_LEN | LOPT_HINT | LOPT_FLAGS | LOPT_PGOFF | LOPT_FILE | LOPT_MODE },
-	{ "tasks", LOPT_SORT },
-};
-
-int lens_check_cmd(const char *cmd)
-{
-	unsigned int allowed = 0;
-	size_t i;
-
-	if (!cmd || !lopt.seen)
-		return 0;
-	for (i = 0; i < sizeof(cmd_opts) / sizeof(cmd_opts[0]); i++)
-		if (!strcmp(cmd, cmd_opts[i].cmd))
-			allowed = cmd_opts[i].allowed;
-	return lens_check_opts(cmd, allowed);
-}
-
 int lens_check_opts(const char *cmd, unsigned int allowed)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-		if (lopt.seen & opt_names[i].bit & ~allowed)
-			return usage_err(cmd, "option %s does not apply to '%s'",
-					 opt_names[i].name, cmd);
+	(void)cmd;
+	(void)allowed;
 	return 0;
 }
 
-/* opt is the LOPT_* bit main() found. */
-int lens_set_opt(int opt, const char *arg)
+int cmd_set_opt(const char *cmd, int opt, const char *arg)
 {
-	lopt.seen |= opt;
+	uint64_t n;
+
 	switch (opt) {
-	case LOPT_LEN:
+	case OPT_LEN:
 		if (parse_size(arg, &lopt.len) || !lopt.len)
-			return usage_err("probe", "invalid --len '%s': expected a size such as 4096, 64K, 1G",
+			return usage_err(cmd, "invalid --len '%s': expected a size such as 4096, 64K, 1G",
 					 arg);
 		lopt.have_len = true;
 		break;
-	case LOPT_HINT:
+	case OPT_HINT:
 		if (parse_addr(arg, &lopt.hint))
-			return usage_err("probe", "invalid --hint '%s': expected a hex address", arg);
+			return usage_err(cmd, "invalid --hint '%s': expected a hex address", arg);
 		lopt.have_hint = true;
 		break;
-	case LOPT_PGOFF:
+	case OPT_PGOFF:
 		if (parse_count(arg, &lopt.pgoff))
-			return usage_err("probe", "invalid --pgoff '%s': expected a number of pages",
+			return usage_err(cmd, "invalid --pgoff '%s': expected a number of pages",
 					 arg);
 		lopt.have_pgoff = true;
 		break;
-	case LOPT_FLAGS:
+	case OPT_FLAGS:
 		lopt.flags = arg;
 		break;
-	case LOPT_FILE:
+	case OPT_FILE:
 		lopt.file = arg;
 		break;
-	case LOPT_MODE:
+	case OPT_MODE:
 		if (strcmp(arg, "auto") && strcmp(arg, "topdown") && strcmp(arg, "bottomup"))
-			return usage_err("probe", "invalid --mode '%s': expected auto, topdown or bottomup",
+			return usage_err(cmd, "invalid --mode '%s': expected auto, topdown or bottomup",
 					 arg);
 		lopt.mode = arg;
 		break;
-	case LOPT_SORT:
+	case OPT_SORT:
 		if (strcmp(arg, "pid") && strcmp(arg, "map_count") && strcmp(arg, "maps") &&
 		    strcmp(arg, "total_vm"))
-			return usage_err("tasks", "invalid --sort '%s': expected pid, map_count or total_vm",
+			return usage_err(cmd, "invalid --sort '%s': expected pid, map_count or total_vm",
 					 arg);
 		lopt.sort = arg;
 		break;
-	case LOPT_FULL:
+	case OPT_FULL:
 		lopt.full = true;
 		break;
-	case LOPT_NO_GAPS:
+	case OPT_NO_GAPS:
 		lopt.no_gaps = true;
 		break;
+	case OPT_SAMPLES:
+		if (parse_count(arg, &n) || n > INT_MAX)
+			return usage_err(cmd, "invalid --samples '%s': expected a number", arg);
+		aslr_samples = n;
+		break;
+	case OPT_COMPAT:
+		aslr_compat = true;
+		break;
+	case OPT_EXEC:
+		aslr_exec = (char *)arg;
+		break;
+	case OPT_COLOR:
+		return set_color_mode(arg);
 	}
 	return 0;
 }

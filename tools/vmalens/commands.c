@@ -30,8 +30,40 @@ static int do_version(int argc, char **argv);
 	"PID --len SIZE [--hint ADDR] [--flags LIST] [--pgoff N] [--file PATH] " \
 	"[--mode auto|topdown|bottomup]"
 
+/*
+ * The options of each command, beside global_opts: cmd_select() gives
+ * getopt_long the two lists together, so a command takes its own options
+ * and no other command's.  Their values: cmd_set_opt() in args.c.
+ */
+#define OPT_VALUE(name, val)	{ name, required_argument, NULL, val }
+#define OPT_FLAG(name, val)	{ name, no_argument, NULL, val }
+
+/* the arguments of the modelled mmap: probe's, and show's next mmap */
+#define MMAP_OPTS \
+	OPT_VALUE("len", OPT_LEN), OPT_VALUE("hint", OPT_HINT), \
+	OPT_VALUE("flags", OPT_FLAGS), OPT_VALUE("pgoff", OPT_PGOFF), \
+	OPT_VALUE("file", OPT_FILE), OPT_VALUE("mode", OPT_MODE)
+
+static const struct option show_opts[] = { OPT_FLAG("full", OPT_FULL), MMAP_OPTS, { 0 } };
+static const struct option vmas_opts[] = { OPT_FLAG("no-gaps", OPT_NO_GAPS), { 0 } };
+static const struct option probe_opts[] = { MMAP_OPTS, { 0 } };
+static const struct option tasks_opts[] = { OPT_VALUE("sort", OPT_SORT), { 0 } };
+static const struct option aslr_opts[] = {
+	OPT_VALUE("samples", OPT_SAMPLES), OPT_FLAG("compat", OPT_COMPAT),
+	OPT_VALUE("exec", OPT_EXEC), { 0 }
+};
+
+const struct option global_opts[] = {
+	OPT_FLAG("json", 'j'),
+	OPT_FLAG("pretty", 'p'),
+	OPT_FLAG("help", 'h'),
+	{ "color", optional_argument, NULL, OPT_COLOR },
+	OPT_FLAG("version", 'V'),	/* before the command only */
+	{ 0 }
+};
+
 const struct cmd main_cmds[] = {
-	{ "show", do_show, "[PID] [--full] [--len SIZE]",
+	{ "show", do_show, show_opts, "[PID] [--full] [--len SIZE]",
 	  "draw the address-space map of a process, with its layout summary",
 	  "  A summary (layout mode, mmap_base, brk, stack, task_size and VA bits,\n"
 	  "  page size, ASLR in force, where the next mmap of --len bytes, default\n"
@@ -40,12 +72,12 @@ const struct cmd main_cmds[] = {
 	  "  mmap marked.  Neighbouring VMAs of one file, or of anonymous memory, are\n"
 	  "  grouped; --full draws one band per VMA.  Needs the module.\n"
 	  PID_DETAILS },
-	{ "layout", do_layout, "[PID]",
+	{ "layout", do_layout, NULL, "[PID]",
 	  "show the address-space layout parameters of a process",
 	  "  Prints mmap_base, the legacy/top-down choice, brk, stack, vdso,\n"
 	  "  randomisation bits and the stack guard gap, one field a line.\n"
 	  PID_DETAILS },
-	{ "vmas", do_vmas, "[PID] [--no-gaps]",
+	{ "vmas", do_vmas, vmas_opts, "[PID] [--no-gaps]",
 	  "list the VMAs of a process, with the gaps between them",
 	  "  One row per VMA: range, size, perms, kind, offset, path; a gap row\n"
 	  "  where two VMAs do not touch (with the stack guard gap), unless\n"
@@ -53,13 +85,13 @@ const struct cmd main_cmds[] = {
 	  "  \"gap_before\".  Reads /dev/vmalens; without the module, the kernel's\n"
 	  "  PROCMAP_QUERY (6.11+) or /proc/PID/maps (kind guessed, no flags).\n"
 	  PID_DETAILS },
-	{ "query", do_query, "PID ADDR",
+	{ "query", do_query, NULL, "PID ADDR",
 	  "show the VMA that covers an address, or the gap it lies in",
 	  "  ADDR is hex.  Prints the VMA, the gap before it and its neighbour\n"
 	  "  below, drawn as in show.  Without the module: PROCMAP_QUERY or\n"
 	  "  /proc/PID/maps.\n"
 	  PID_NAME_DETAILS },
-	{ "probe", do_probe, PROBE_ARGS,
+	{ "probe", do_probe, probe_opts, PROBE_ARGS,
 	  "show where an mmap() by the process would land now (a dry-run)",
 	  "  Asks the module where mmap(ADDR, SIZE, PROT_READ|PROT_WRITE, FLAGS,\n"
 	  "  fd, N) called by PID would land, without mapping anything.  SIZE\n"
@@ -72,16 +104,16 @@ const struct cmd main_cmds[] = {
 	  "  errno), the kernel step that decided, and the gap it came from with\n"
 	  "  its neighbours.  Needs the module.\n"
 	  PID_NAME_DETAILS },
-	{ "tasks", do_tasks, "[--sort pid|map_count|total_vm]",
+	{ "tasks", do_tasks, tasks_opts, "[--sort pid|map_count|total_vm]",
 	  "list the processes with an address space",
 	  "  Sorted by pid (default), or biggest first by map_count or total_vm.\n"
 	  "  Without CAP_SYS_PTRACE only vmalens's own process is listed.\n" },
-	{ "diff", do_diff, "FILE1 FILE2",
+	{ "diff", do_diff, NULL, "FILE1 FILE2",
 	  "compare two saved --json snapshots of one process",
 	  "  FILE1 and FILE2 hold the output of 'vmas --json' or 'show --json'\n"
 	  "  (- reads stdin).  Prints the VMAs added, removed, grown, shrunk,\n"
 	  "  moved and changed (perms, offset).\n" },
-	{ "aslr", do_aslr, "[--samples N] [--compat | --exec PROGRAM [-- ARGS]]",
+	{ "aslr", do_aslr, aslr_opts, "[--samples N] [--compat | --exec PROGRAM [-- ARGS]]",
 	  "measure the address-space randomisation of fresh processes",
 	  "  Starts N fresh processes (default 100: a tiny static PIE sampler, its\n"
 	  "  32-bit twin with --compat, or PROGRAM stopped at its exec), reads each\n"
@@ -92,12 +124,12 @@ const struct cmd main_cmds[] = {
 	  "  sysctls promise, with a verdict: OK, WEAKER THAN CONFIGURED or NOT\n"
 	  "  RANDOMIZED.  Also samples per second and the cost relative to a bare\n"
 	  "  fork+exec.  Needs root (/dev/vmalens, and reading other processes).\n" },
-	{ "version", do_version, "",
+	{ "version", do_version, NULL, "",
 	  "show the versions of this tool and of the loaded module",
 	  "  Asks /dev/vmalens (VMALENS_IOC_VERSION); without access to it, reads\n"
 	  "  /sys/module/vmalens/version and /sys/class/misc/vmalens/abi_version.\n"
 	  "  Succeeds, and says so, when the module is not loaded.\n" },
-	{ "help", do_help, "[COMMAND]",
+	{ "help", do_help, NULL, "[COMMAND]",
 	  "show this help, or the help of one command", NULL },
 	{ 0 }
 };

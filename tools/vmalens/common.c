@@ -72,15 +72,196 @@ const struct cmd *cmd_find(const struct cmd *cmds, const char *name)
 	return NULL;
 }
 
+/* Room for one command's options and the global ones. */
+#define MAX_OPTS	32
+
+/* The command's options, then the global ones but --version. */
+static void opts_merge(const struct cmd *cmd, struct option *t)
+{
+	const struct option *o;
+	size_t n = 0;
+
+	for (o = cmd->opts; o && o->name && n < MAX_OPTS - 1; o++)
+		t[n++] = *o;
+	for (o = global_opts; o->name && n < MAX_OPTS - 1; o++)
+		if (o->val != 'V')
+			t[n++] = *o;
+	memset(&t[n], 0, sizeof(t[n]));
+}
+
+static const char *opt_name(const struct option *t, int val)
+{
+	for (; t->name; t++)
+		if (t->val == val)
+			return t->name;
+	return "?";
+}
+
+/* The commands but @self that take --@name: "show, probe", or "". */
+static const char *opt_owners(const struct cmd *self, const char *name, char *buf,
+			      size_t len)
+{
+	const struct option *o;
+	const struct cmd *cmd;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (cmd = main_cmds; cmd->name; cmd++) {
+		if (cmd == self)
+			continue;
+		for (o = cmd->opts; o && o->name; o++)
+			if (!strcmp(o->name, name))
+				used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+						 used ? ", " : "", cmd->name);
+	}
+	return buf;
+}
+
+/* How many options of @t begin with @name; their names into @buf. */
+static int opt_prefixed(const struct option *t, const char *name, char *buf, size_t len)
+{
+	size_t used = 0;
+	int n = 0;
+
+	for (; t->name; t++)
+		if (!strncmp(t->name, name, strlen(name)))
+			used += snprintf(buf + used, used < len ? len - used : 0, "%s--%s",
+					 n++ ? ", " : "", t->name);
+	return n;
+}
+
 /*
- * argv[0] is the command name; the command gets argv[1..].  "CMD help"
- * (and "CMD --help", which main() turns into it) is answered here, from
- * the table, for every command alike.
+ * What getopt_long refused, said plainly: a value missing or not wanted,
+ * an option of another command, or none at all.  @cmd is NULL before the
+ * command; @word is the argument getopt_long stopped at.
+ */
+static int opt_error(const struct cmd *cmd, const struct option *t, int c,
+		     const char *word)
+{
+	const char *where = cmd ? cmd->name : NULL;
+	char name[64], owners[128];
+	bool is_long = !strncmp(word, "--", 2);
+	size_t len = is_long ? strcspn(word + 2, "=") : 0;
+
+	if (c == ':')
+		return usage_err(where, "option '--%s' needs a value", opt_name(t, optopt));
+	/* a short option inside a cluster ("-jx"): word is not it */
+	if (is_long && optopt && strncmp(word + 2, opt_name(t, optopt), len))
+		is_long = false;
+	if (!is_long) {
+		if (optopt)
+			return usage_err(where, "unknown option '-%c'", optopt);
+		return usage_err(where, "unknown option '%s'", word);
+	}
+	if (optopt)
+		return usage_err(where, "option '--%s' takes no value", opt_name(t, optopt));
+	snprintf(name, sizeof(name), "%.*s", (int)len, word + 2);
+	if (opt_prefixed(t, name, owners, sizeof(owners)) > 1)
+		return usage_err(where, "option '--%s' is ambiguous: %s", name, owners);
+	if (cmd && !strcmp(name, "version"))
+		return usage_err(where, "'--version' is not an option of %s: give it before the command",
+				 cmd->name);
+	if (!*opt_owners(cmd, name, owners, sizeof(owners)))
+		return usage_err(where, "unknown option '--%s'", name);
+	if (!cmd)
+		return usage_err(NULL, "'--%s' is an option of %s: give it after the command",
+				 name, owners);
+	return usage_err(where, "'--%s' is not an option of %s (it is one of %s)", name,
+			 cmd->name, owners);
+}
+
+/* The global options, wherever they come: 0, or EXIT_USAGE. */
+static int global_set_opt(int c, const char *arg, bool *help)
+{
+	switch (c) {
+	case 'p':
+		pretty_output = true;
+		/* fall through */
+	case 'j':
+		json_output = true;
+		return 0;
+	case 'h':
+		*help = true;
+		return 0;
+	case OPT_COLOR:
+		return set_color_mode(arg);
+	}
+	return -1;
+}
+
+/*
+ * Up to the command: "+" stops getopt_long at it, so that each option
+ * after it is read against that command's table alone.
+ */
+int parse_global_opts(int argc, char **argv, bool *help, bool *version)
+{
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jphV", global_opts, NULL)) != -1) {
+		if (c == 'V') {
+			*version = true;
+			continue;
+		}
+		ret = global_set_opt(c, optarg, help);
+		if (ret < 0)
+			return opt_error(NULL, global_opts, c, argv[optind - 1]);
+		if (ret)
+			return ret;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * argv[0] is the command.  Its options and the global ones may come in
+ * any order among its arguments ("vmalens vmas 42 --json"); "--" ends
+ * them, so that a process named "-bash" or the ARGS of "aslr --exec"
+ * can follow.  The arguments, in order, go to @args; *nr_before: how
+ * many came before a "--".
+ */
+static int cmd_parse_opts(const struct cmd *cmd, int argc, char **argv, char **args,
+			  int *nr_args, int *nr_before, bool *help)
+{
+	struct option t[MAX_OPTS];
+	int c, ret, n = 0;
+
+	opts_merge(cmd, t);
+	opterr = 0;
+	optind = 0;		/* glibc: start afresh, after the global pass */
+	/* "-": arguments come back in order as 1, not permuted */
+	while ((c = getopt_long(argc, argv, "-:jph", t, NULL)) != -1) {
+		if (c == 1) {
+			args[n++] = optarg;
+			continue;
+		}
+		if (c >= OPT_LEN && c != OPT_COLOR)
+			ret = cmd_set_opt(cmd->name, c, optarg);
+		else
+			ret = global_set_opt(c, optarg, help);
+		if (ret < 0)
+			return opt_error(cmd, t, c, argv[optind - 1]);
+		if (ret)
+			return ret;
+	}
+	*nr_before = n;
+	while (optind < argc)
+		args[n++] = argv[optind++];
+	args[n] = NULL;
+	*nr_args = n;
+	return EXIT_OK;
+}
+
+/*
+ * argv[0] is the command name; the command gets its arguments without
+ * the options.  "CMD --help", and "CMD help" as bpftool has it, are
+ * answered here, from the table, for every command alike.
  */
 int cmd_select(const struct cmd *cmds, int argc, char **argv)
 {
 	const struct cmd *cmd;
-	int i;
+	int ret, nr, nr_before;
+	bool help = false;
+	char **args;
 
 	if (argc < 1) {
 		print_usage(stderr);
@@ -89,13 +270,36 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv)
 	cmd = cmd_find(cmds, argv[0]);
 	if (!cmd)
 		return usage_err(NULL, "unknown command '%s'", argv[0]);
-	for (i = 1; i < argc; i++) {
-		if (is_help_arg(argv[i]) && strcmp(cmd->name, "help")) {
-			print_cmd_usage(stdout, cmd);
-			return EXIT_OK;
-		}
+	args = calloc(argc + 1, sizeof(*args));
+	if (!args) {
+		p_err("out of memory");
+		return EXIT_ERR;
 	}
-	return cmd->func(argc - 1, argv + 1);
+	ret = cmd_parse_opts(cmd, argc, argv, args, &nr, &nr_before, &help);
+	if (ret)
+		goto out;
+	/* --json may have come after the command */
+	if (json_output && !json_wtr) {
+		json_wtr = jsonw_new(stdout);
+		if (!json_wtr) {
+			json_output = false;
+			p_err("out of memory");
+			ret = EXIT_ERR;
+			goto out;
+		}
+		jsonw_pretty(json_wtr, pretty_output);
+	}
+	if (!help && nr_before && !strcmp(args[0], "help") && strcmp(cmd->name, "help"))
+		help = true;
+	if (help) {
+		print_cmd_usage(stdout, cmd);
+		ret = EXIT_OK;
+		goto out;
+	}
+	ret = cmd->func(nr, args);
+out:
+	free(args);
+	return ret;
 }
 
 void print_cmd_usage(FILE *f, const struct cmd *cmd)
@@ -104,12 +308,6 @@ void print_cmd_usage(FILE *f, const struct cmd *cmd)
 		*cmd->args ? " " : "", cmd->args, cmd->summary);
 	if (cmd->details)
 		fprintf(f, "\n%s", cmd->details);
-}
-
-bool is_help_arg(const char *arg)
-{
-	return !strcmp(arg, "help") || !strcmp(arg, "--help") ||
-	       !strcmp(arg, "-h");
 }
 
 /* "[PID]": see parse_pid_arg(); default: vmalens itself. */

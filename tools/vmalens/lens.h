@@ -14,7 +14,7 @@
 
 #include "../../module/uapi/vmalens.h"
 
-/* Options of show, vmas, probe, query and tasks; main() fills them in. */
+/* Options of show, vmas, probe and tasks; cmd_set_opt() fills them in. */
 struct lens_opts {
 	uint64_t len, hint, pgoff;
 	bool have_len, have_hint, have_pgoff;
@@ -24,33 +24,20 @@ struct lens_opts {
 	const char *sort;		/* --sort pid|maps|total_vm */
 	bool full;			/* show --full */
 	bool no_gaps;			/* vmas --no-gaps */
-	unsigned int seen;		/* LOPT_* given on the command line */
-};
-
-enum {
-	LOPT_LEN	= 1 << 0,
-	LOPT_HINT	= 1 << 1,
-	LOPT_FLAGS	= 1 << 2,
-	LOPT_PGOFF	= 1 << 3,
-	LOPT_FILE	= 1 << 4,
-	LOPT_MODE	= 1 << 5,
-	LOPT_SORT	= 1 << 6,
-	LOPT_FULL	= 1 << 7,
-	LOPT_NO_GAPS	= 1 << 8,
 };
 
 extern struct lens_opts lopt;
 
-/* getopt values main() gives these options */
-#define LENS_OPT(bit)	(0x10000 | (bit))
-#define LENS_OPT_COLOR	0x20000
-
-/* Reject options that the command does not take; EXIT_USAGE or 0. */
+/*
+ * Set the option @opt (an OPT_* value of the command table) of the
+ * command @cmd from its argument; EXIT_USAGE or 0.
+ */
+int cmd_set_opt(const char *cmd, int opt, const char *arg);
+/*
+ * Always 0: the command table's option lists keep every command to its
+ * own options before it runs.  Kept for the callers that still ask.
+ */
 int lens_check_opts(const char *cmd, unsigned int allowed);
-/* The same for any command, from a table: main() calls it. */
-int lens_check_cmd(const char *cmd);
-/* Called by main() for each of the options above; EXIT_USAGE or 0. */
-int lens_set_opt(int opt, const char *arg);
 
 /* --color=never|always|auto; colours only on a terminal by default */
 enum color { C_OFF, C_STACK, C_HEAP, C_FILE, C_ANON, C_SPECIAL, C_MARK, C_GAP,

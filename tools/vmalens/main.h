@@ -2,6 +2,7 @@
 #ifndef VMALENS_MAIN_H
 #define VMALENS_MAIN_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -21,20 +22,33 @@ extern bool pretty_output;
 extern json_writer_t *json_wtr;
 
 /*
- * A command: its name, its worker, its arguments and one line for help.
- * "vmalens help", "vmalens CMD --help" and the unit test that holds the
- * man page to the table all read these tables.
+ * A command: its name, its worker, its options, its arguments and one
+ * line for help.  "vmalens help", "vmalens CMD --help", the option parser
+ * and the unit test that holds the man page to the table all read these
+ * tables.
  */
 struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
+	const struct option *opts;	/* its own, beside global_opts; or NULL */
 	const char *args;		/* after "vmalens NAME" */
 	const char *summary;		/* one line, lowercase */
 	const char *details;		/* more lines for "NAME --help", or NULL */
 };
 
 extern const struct cmd main_cmds[];
+/* --json, --pretty, --help, --color: before or after the command */
+extern const struct option global_opts[];
 
+/* getopt_long values of the commands' options (commands.c) */
+enum {
+	OPT_LEN = 0x100, OPT_HINT, OPT_FLAGS, OPT_PGOFF, OPT_FILE, OPT_MODE,
+	OPT_FULL, OPT_NO_GAPS, OPT_SORT, OPT_SAMPLES, OPT_COMPAT, OPT_EXEC,
+	OPT_COLOR,
+};
+
+/* The global options before the command; EXIT_OK, else the exit status. */
+int parse_global_opts(int argc, char **argv, bool *help, bool *version);
 int cmd_select(const struct cmd *cmds, int argc, char **argv);
 void print_usage(FILE *f);
 void print_cmd_usage(FILE *f, const struct cmd *cmd);
@@ -47,9 +61,8 @@ int usage_err(const char *cmd, const char *fmt, ...)
 /* Read @fd to its end; NULL with *err set to the errno. */
 char *read_all(int fd, int *err);
 
-/* Parse "[PID] [help]" arguments of a per-process command. */
+/* Parse the "[PID]" argument of a per-process command. */
 int parse_pid_args(const char *cmd, int argc, char **argv, pid_t *pid);
-bool is_help_arg(const char *arg);
 /* One PID argument: a pid, "self" or a process name (pidname.c). */
 int parse_pid_arg(const char *cmd, const char *arg, pid_t *pid);
 
@@ -75,7 +88,7 @@ const char *pid_matches_list(const struct pid_matches *m, char *buf, size_t len)
 /* "4.0 KiB", "1.5 MiB": for plain output only */
 const char *human_size(unsigned long long bytes, char *buf, size_t len);
 
-/* vmalens aslr's options, parsed by main() with the global ones */
+/* vmalens aslr's options (cmd_set_opt() sets them) */
 extern int aslr_samples;
 extern bool aslr_compat;
 extern char *aslr_exec;

@@ -234,10 +234,6 @@ int do_probe(int argc, char **argv)
 	int fd, file_fd, ret;
 	pid_t pid;
 
-	ret = lens_check_opts("probe", LOPT_LEN | LOPT_HINT | LOPT_FLAGS | LOPT_PGOFF |
-				       LOPT_FILE | LOPT_MODE);
-	if (ret)
-		return ret;
 	if (argc != 1)
 		return usage_err("probe", argc ? "too many arguments" : "missing PID");
 	ret = parse_pid_arg("probe", argv[0], &pid);
@@ -384,9 +380,6 @@ int do_query(int argc, char **argv)
 	pid_t pid;
 	int fd, ret;
 
-	ret = lens_check_opts("query", 0);
-	if (ret)
-		return ret;
 	if (argc != 2)
 		return usage_err("query", argc > 2 ? "too many arguments" : "expected PID ADDR");
 	ret = parse_pid_arg("query", argv[0], &pid);

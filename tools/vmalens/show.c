@@ -212,10 +212,6 @@ int do_show(int argc, char **argv)
 	bool have_ua = false;
 	pid_t pid;
 
-	ret = lens_check_opts("show", LOPT_FULL | LOPT_LEN | LOPT_FLAGS | LOPT_HINT |
-				      LOPT_MODE | LOPT_FILE | LOPT_PGOFF);
-	if (ret)
-		return ret;
 	ret = parse_pid_args("show", argc, argv, &pid);
 	if (ret)
 		return ret;

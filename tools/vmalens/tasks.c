@@ -223,9 +223,6 @@ int do_tasks(int argc, char **argv)
 	int fd, ret;
 
 	(void)argv;
-	ret = lens_check_opts("tasks", LOPT_SORT);
-	if (ret)
-		return ret;
 	if (argc > 0)
 		return usage_err("tasks", "too many arguments");
 	fd = dev_open_or_explain();

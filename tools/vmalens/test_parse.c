@@ -731,6 +731,11 @@ static void test_binary(const char *bin)
 	rc = run(cmd, out, sizeof(out));
 	CHECK(rc == EXIT_ERR && !strncmp(out, "Error: ", 7), "plain error %d: %s", rc, out);
 
+	/* global options after the command too */
+	snprintf(cmd, sizeof(cmd), "%s vmas self --json 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == 0 && out[0] == '[' && valid_json(out), "vmas self --json: %d %.200s", rc, out);
+
 	snprintf(cmd, sizeof(cmd), "%s nosuchcommand 2>&1", bin);
 	rc = run(cmd, out, sizeof(out));
 	CHECK(rc == EXIT_USAGE && strstr(out, "Error: unknown command 'nosuchcommand'"),
@@ -770,6 +775,27 @@ static void test_binary_usage(const char *bin)
 		{ "aslr --samples 5x", "invalid --samples '5x': expected a number" },
 		{ "query self 0x0x10", "invalid address '0x0x10'" },
 		{ "probe self --len 4K --hint 0x0x10", "invalid --hint '0x0x10'" },
+		/* a missing value is named as such, not as an unknown option */
+		{ "probe self --len", "option '--len' needs a value; try: vmalens probe --help" },
+		{ "aslr --samples", "option '--samples' needs a value; try: vmalens aslr --help" },
+		{ "probe self --len 4K --mode", "option '--mode' needs a value" },
+		{ "vmas self --no-gaps=yes", "option '--no-gaps' takes no value" },
+		/* each command takes its own options only */
+		{ "vmas --exec /bin/ls", "'--exec' is not an option of vmas (it is one of aslr)" },
+		{ "vmas --compat", "'--compat' is not an option of vmas" },
+		{ "layout --full", "'--full' is not an option of layout (it is one of show)" },
+		{ "tasks --len 4K", "'--len' is not an option of tasks (it is one of show, probe)" },
+		{ "diff --sort pid a b", "'--sort' is not an option of diff" },
+		{ "vmas --bogus", "unknown option '--bogus'; try: vmalens vmas --help" },
+		{ "show --f", "option '--f' is ambiguous: --full, --flags, --file" },
+		{ "vmas -x", "unknown option '-x'; try: vmalens vmas --help" },
+		{ "--len 4K probe self", "'--len' is an option of show, probe: give it after the command" },
+		{ "--bogus vmas", "unknown option '--bogus'; try: vmalens help" },
+		{ "--color=pink vmas", "invalid --color 'pink'" },
+		{ "version --version", "'--version' is not an option of version" },
+		{ "aslr --samples 1", "--samples must be between 2 and " },
+		/* after "--", a word that begins with "-" is an argument */
+		{ "vmas -- -vmalens-nosuch", "no process named '-vmalens-nosuch'" },
 	};
 	char cmd[512], out[8192];
 	size_t i;

@@ -44,9 +44,6 @@ int do_vmas(int argc, char **argv)
 	pid_t pid;
 	int ret;
 
-	ret = lens_check_opts("vmas", LOPT_NO_GAPS);
-	if (ret)
-		return ret;
 	ret = parse_pid_args("vmas", argc, argv, &pid);
 	if (ret)
 		return ret;

@@ -4,7 +4,8 @@
 # Installed by "make install" as $(PREFIX)/share/bash-completion/completions/vmalens.
 
 _vmalens_cmds="show layout vmas query probe tasks diff aslr version help"
-_vmalens_global_opts="--json --pretty --help --version --color"
+# Before or after the command; --version only before it.
+_vmalens_global_opts="--json --pretty --help --color"
 _vmalens_probe_flags="private shared anonymous fixed fixed_noreplace 32bit
 stack growsdown hugetlb noreserve populate"
 
@@ -100,7 +101,11 @@ _vmalens()
 	case $cur in
 	--color=*) COMPREPLY=($(compgen -P --color= -W "never always auto" -- "${cur#--color=}"))
 		return ;;
-	-*)	COMPREPLY=($(compgen -W "$_vmalens_global_opts $(_vmalens_cmd_opts "$cmd")" -- "$cur"))
+	-*)	if [ -z "$cmd" ]; then
+			COMPREPLY=($(compgen -W "$_vmalens_global_opts --version" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_vmalens_global_opts $(_vmalens_cmd_opts "$cmd")" -- "$cur"))
+		fi
 		return ;;
 	esac
 
