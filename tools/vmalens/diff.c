@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,7 +62,7 @@ struct reader {
 	const char *text;
 	size_t len, pos;
 	struct json_tokener *tok;
-	char bad[160];		/* the first VMA that is none: said after the JSON is read */
+	char bad[256];		/* the first VMA that is none: said after the JSON is read */
 };
 
 static int bad_json(struct reader *r, const char *why)
@@ -73,7 +74,8 @@ static int bad_json(struct reader *r, const char *why)
 
 static int no_vmas(struct reader *r)
 {
-	p_err("%s holds no VMAs: expected the output of '%s vmas --json' or '%s show --json'",
+	p_err("%s is not a vmalens snapshot: no VMAs; expected the output of "
+	      "'%s vmas --json' or '%s show --json'",
 	      r->name, bin_name, bin_name);
 	return -1;
 }
@@ -130,6 +132,18 @@ static int hex_member(struct json_object *o, const char *key, uint64_t *out)
 	return s ? parse_addr(s, out) : -EINVAL;
 }
 
+/* The first reason why the text is no snapshot. */
+static void __attribute__((format(printf, 2, 3))) snap_bad(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*r->bad)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->bad, sizeof(r->bad), fmt, ap);
+	va_end(ap);
+}
+
 /* perms, path and kind share one allocation.  -1 only when out of memory. */
 static int vma_add(struct reader *r, struct snap *s, struct json_object *o)
 {
@@ -152,9 +166,19 @@ static int vma_add(struct reader *r, struct snap *s, struct json_object *o)
 	if (!json_object_is_type(o, json_type_object) || hex_member(o, "start", &d->start) ||
 	    hex_member(o, "end", &d->end) || hex_member(o, "offset", &d->offset) ||
 	    !perms || !path || !kind) {
-		if (!*r->bad)
-			snprintf(r->bad, sizeof(r->bad),
-				 "VMA %zu lacks start, end, offset, perms, path or kind", s->nr);
+		snap_bad(r, "VMA %zu lacks start, end, offset, perms, path or kind", s->nr);
+		return 0;
+	}
+	/* the kernel's VMAs: not empty, sorted, apart (pairing relies on it) */
+	if (d->end <= d->start) {
+		snap_bad(r, "VMA %zu ends (0x%" PRIx64 ") at or below its start (0x%" PRIx64 ")",
+			 s->nr, d->end, d->start);
+		return 0;
+	}
+	if (s->nr && d->start < s->v[s->nr - 1].end) {
+		snap_bad(r, "VMA %zu (0x%" PRIx64 ") starts below the end of VMA %zu (0x%" PRIx64
+			 "): out of order or overlapping", s->nr, d->start, s->nr - 1,
+			 s->v[s->nr - 1].end);
 		return 0;
 	}
 	lp = strlen(perms) + 1;
@@ -250,7 +274,7 @@ static int snap_read(struct reader *r, struct snap *s)
 	if (!have_vmas)
 		return no_vmas(r);
 	if (*r->bad) {
-		p_err("%s: %s", r->name, r->bad);
+		p_err("%s is not a vmalens snapshot: %s", r->name, r->bad);
 		return -1;
 	}
 	return 0;

@@ -387,6 +387,44 @@ static void test_exit_status(void)
 	unlink(bad);
 }
 
+/* The kernel's VMAs are not empty, sorted and apart: anything else is no snapshot. */
+static void test_not_a_snapshot(void)
+{
+	static const struct {
+		const char *what, *text, *err;
+	} cases[] = {
+		{ "empty VMA", NULL, "VMA 1 ends (0x5000) at or below its start (0x5000)" },
+		{ "end below start", NULL, "VMA 1 ends (0x4000) at or below its start (0x5000)" },
+		{ "out of order", NULL, "VMA 1 (0x1000) starts below the end of VMA 0 (0xa000)" },
+		{ "overlapping", NULL, "VMA 2 (0x5800) starts below the end of VMA 1 (0x6000)" },
+		{ "no fields", "[{\"start\":\"0x1000\"}]",
+		  "VMA 0 lacks start, end, offset, perms, path or kind" },
+		{ "no VMAs", "{\"pid\":1}", "no VMAs; expected the output of" },
+	};
+	const char *paths[] = {
+		SNAP("c0.json", PROG, { 0x5000, 0x5000, "rw-p", 0, "", "anon" }),
+		SNAP("c1.json", PROG, { 0x5000, 0x4000, "rw-p", 0, "", "anon" }),
+		SNAP("c2.json", LIB, PROG),
+		SNAP("c3.json", PROG, HEAP, { 0x5800, 0x7000, "rw-p", 0, "", "anon" }),
+	};
+	const char *a = SNAP("a.json", PROG, HEAP, LIB), *f;
+	char want[256];
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = cases[i].text ? tmp_file("c.json", cases[i].text) : paths[i];
+		snprintf(want, sizeof(want), " is not a vmalens snapshot: %s", cases[i].err);
+		run(&r, NULL, "diff", a, f, NULL);
+		CHECK(r.status == 2 && !strncmp(r.err, "Error: ", 7) && strstr(r.err, want),
+		      "%s: exit %d: %s  want: %s",
+		      cases[i].what, r.status, r.err, want);
+		result_free(&r);
+		unlink(f);
+	}
+	unlink(a);
+}
+
 static int write_main(int argc, char **argv)
 {
 	FILE *fa, *fb;
@@ -419,6 +457,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	test_exit_status();
+	test_not_a_snapshot();
 	test_big(20000);
 
 	rmdir(tmpdir);
