@@ -134,30 +134,32 @@ const struct cmd main_cmds[] = {
 	{ 0 }
 };
 
+/*
+ * One command a line as "vmalens NAME ARGS" (what the unit test and the
+ * completion check look for), its summary indented below it: 80 columns
+ * whatever the length of ARGS.
+ */
 void print_usage(FILE *f)
 {
 	const struct cmd *cmd;
-	int width = 0, w;
+	int col;
 
-	for (cmd = main_cmds; cmd->name; cmd++) {
-		w = strlen(cmd->name) + 1 + strlen(cmd->args);
-		if (w > width)
-			width = w;
-	}
 	fprintf(f, "Usage: %s [OPTIONS] COMMAND [ARGS]\n\nCommands:\n", bin_name);
 	for (cmd = main_cmds; cmd->name; cmd++) {
-		char head[128];
-
-		snprintf(head, sizeof(head), "%s %s", cmd->name, cmd->args);
-		fprintf(f, "    %s %-*s  %s\n", bin_name, width, head, cmd->summary);
+		col = fprintf(f, "    %s %s%s", bin_name, cmd->name, *cmd->args ? " " : "");
+		if (*cmd->args)
+			print_wrapped(f, col, cmd->args);
+		else
+			fputc('\n', f);
+		fprintf(f, "        %s\n", cmd->summary);
 	}
 	fprintf(f,
-		"\nOptions:\n"
+		"\nOptions (before or after the command):\n"
 		"    -j, --json      JSON output (errors too: {\"error\": ...} on stdout)\n"
 		"    -p, --pretty    indented JSON output (implies --json)\n"
 		"    -h, --help      this help, or with COMMAND the help of COMMAND\n"
-		"    -V, --version   same as '%s version'\n"
 		"    --color[=WHEN]  colour: never, always, auto (default: on a terminal)\n"
+		"    -V, --version   same as '%s version' (before the command only)\n"
 		"\nPID is a pid, \"self\" or a process name (as for pidof); it defaults\n"
 		"to the vmalens process itself (like /proc/self).\n"
 		"See %s(1).\n", bin_name, bin_name);

@@ -302,10 +302,45 @@ out:
 	return ret;
 }
 
+/* Help lines fit a terminal of this many columns (the unit test checks). */
+#define HELP_COLUMNS	80
+
+/*
+ * @text, a command's ARGS, from column @col on (the caller printed what
+ * comes before it): broken at the blanks outside brackets, so that an
+ * option stays whole, with the lines after it indented to @col.
+ */
+void print_wrapped(FILE *f, int col, const char *text)
+{
+	const char *p = text, *end;
+	int depth, pos = col, first = 1;
+
+	while (*p) {
+		/* the next unit: up to a blank outside brackets */
+		depth = 0;
+		for (end = p; *end && (*end != ' ' || depth); end++)
+			depth += *end == '[' ? 1 : *end == ']' ? -1 : 0;
+		if (!first && pos + 1 + (end - p) > HELP_COLUMNS) {
+			fprintf(f, "\n%*s", col, "");
+			pos = col;
+			first = 1;
+		}
+		pos += fprintf(f, "%s%.*s", first ? "" : " ", (int)(end - p), p);
+		first = 0;
+		p = *end ? end + 1 : end;
+	}
+	fputc('\n', f);
+}
+
 void print_cmd_usage(FILE *f, const struct cmd *cmd)
 {
-	fprintf(f, "Usage: %s %s%s%s\n\n  %s\n", bin_name, cmd->name,
-		*cmd->args ? " " : "", cmd->args, cmd->summary);
+	int col = fprintf(f, "Usage: %s %s%s", bin_name, cmd->name, *cmd->args ? " " : "");
+
+	if (*cmd->args)
+		print_wrapped(f, col, cmd->args);
+	else
+		fputc('\n', f);
+	fprintf(f, "\n  %s\n", cmd->summary);
 	if (cmd->details)
 		fprintf(f, "\n%s", cmd->details);
 }

@@ -52,6 +52,8 @@ int parse_global_opts(int argc, char **argv, bool *help, bool *version);
 int cmd_select(const struct cmd *cmds, int argc, char **argv);
 void print_usage(FILE *f);
 void print_cmd_usage(FILE *f, const struct cmd *cmd);
+/* A command's ARGS from column @col, wrapped to 80 columns. */
+void print_wrapped(FILE *f, int col, const char *text);
 const struct cmd *cmd_find(const struct cmd *cmds, const char *name);
 
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

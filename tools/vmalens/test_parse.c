@@ -672,7 +672,7 @@ static void test_drift(const char *manpage)
 		*end = '\0';
 
 	for (cmd = main_cmds; cmd->name; cmd++) {
-		snprintf(want, sizeof(want), "\n    vmalens %s ", cmd->name);
+		snprintf(want, sizeof(want), "\n    vmalens %s%s", cmd->name, *cmd->args ? " " : "\n");
 		CHECK(strstr(help, want) != NULL, "'%s' missing from vmalens help", cmd->name);
 		snprintf(want, sizeof(want), "\n.TP\n\\fBvmalens %s\\fR", cmd->name);
 		CHECK(strstr(sec, want) != NULL, "'%s' missing from %s COMMANDS",
@@ -697,6 +697,45 @@ static void test_drift(const char *manpage)
 out:
 	free(help);
 	free(man);
+}
+
+/* Every line of @text at most 80 columns; @what names it. */
+static void check_width(const char *what, const char *text)
+{
+	const char *p = text, *nl;
+	size_t len;
+
+	for (; *p; p = nl + 1) {
+		nl = strchrnul(p, '\n');
+		len = nl - p;
+		CHECK(len <= 80, "%s: a line of %zu columns: %.*s", what, len, (int)len, p);
+		if (!*nl)
+			break;
+	}
+}
+
+/* "vmalens help" and each "vmalens CMD --help" fit an 80-column terminal. */
+static void test_help_width(void)
+{
+	const struct cmd *cmd;
+	char *text = NULL, what[64];
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	print_usage(f);
+	fclose(f);
+	check_width("vmalens help", text);
+	free(text);
+	for (cmd = main_cmds; cmd->name; cmd++) {
+		text = NULL;
+		f = open_memstream(&text, &len);
+		print_cmd_usage(f, cmd);
+		fclose(f);
+		snprintf(what, sizeof(what), "vmalens %s --help", cmd->name);
+		check_width(what, text);
+		free(text);
+	}
 }
 
 static int run(const char *cmd, char *out, size_t len)
@@ -913,6 +952,7 @@ int main(int argc, char **argv)
 	test_diff();
 	test_map();
 	test_drift(argv[1]);
+	test_help_width();
 	if (argc > 2) {
 		test_binary(argv[2]);
 		test_binary_usage(argv[2]);
