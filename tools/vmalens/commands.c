@@ -169,15 +169,8 @@ static int do_help(int argc, char **argv)
 {
 	const struct cmd *cmd;
 
+	/* help is for people: text on stdout, with --json too */
 	if (argc == 0) {
-		if (json_output) {
-			/* a JSON caller asking for help still gets JSON */
-			jsonw_start_array(json_wtr);
-			for (cmd = main_cmds; cmd->name; cmd++)
-				jsonw_string(json_wtr, cmd->name);
-			jsonw_end_array(json_wtr);
-			return EXIT_OK;
-		}
 		print_usage(stdout);
 		return EXIT_OK;
 	}

@@ -264,6 +264,9 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv)
 	char **args;
 
 	if (argc < 1) {
+		/* a JSON consumer gets a JSON document, as for any usage error */
+		if (json_output)
+			return usage_err(NULL, "no command given");
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}

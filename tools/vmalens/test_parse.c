@@ -791,6 +791,37 @@ static void test_binary(const char *bin)
 	CHECK(rc == 0 && !strcmp(out, help), "vmalens help differs from print_usage()");
 	free(help);
 
+	/* help is text on stdout, with --json too */
+	f = open_memstream(&help, &help_len);
+	print_usage(f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s --json help 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == 0 && !strcmp(out, help), "--json help: %d %.100s", rc, out);
+	snprintf(cmd, sizeof(cmd), "%s --json --help 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == 0 && !strcmp(out, help), "--json --help: %d %.100s", rc, out);
+	free(help);
+	snprintf(cmd, sizeof(cmd), "%s vmas --json --help 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == 0 && !strncmp(out, "Usage: vmalens vmas", 19), "vmas --json --help: %d %s",
+	      rc, out);
+	snprintf(cmd, sizeof(cmd), "%s --json help vmas 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == 0 && !strncmp(out, "Usage: vmalens vmas", 19), "--json help vmas: %d %s",
+	      rc, out);
+
+	/* no command: the usage on stderr; with --json, a JSON error */
+	snprintf(cmd, sizeof(cmd), "%s 2>&1 >/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == EXIT_USAGE && !strncmp(out, "Usage: vmalens ", 15), "no command: %d %s",
+	      rc, out);
+	snprintf(cmd, sizeof(cmd), "%s --json 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == EXIT_USAGE && valid_json(out) &&
+	      !strcmp(out, "{\"error\":\"no command given; try: vmalens help\"}\n"),
+	      "--json without a command: %d %s", rc, out);
+
 	for (const struct cmd *c = main_cmds; c->name; c++) {
 		snprintf(cmd, sizeof(cmd), "%s %s --help", bin, c->name);
 		rc = run(cmd, out, sizeof(out));
