@@ -35,7 +35,7 @@ void jsonw_destroy(json_writer_t **self)
 		return;
 	if ((*self)->has_value[0])
 		fputc('\n', (*self)->out);
-	fflush((*self)->out);
+	/* no fflush: whoever owns the stream flushes it and checks the result */
 	free(*self);
 	*self = NULL;
 }

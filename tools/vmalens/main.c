@@ -6,10 +6,38 @@
  * output and hands the rest of the command line to cmd_select(), which
  * reads the command's options against its own table.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <string.h>
 
 #include "lens.h"
 #include "main.h"
+
+/*
+ * Every command prints through stdio, where a full disk or a closed file
+ * shows only in the stream's error flag or when the buffer is flushed at
+ * exit: checked here, once for all of them.  The message goes to stderr,
+ * JSON or not, since stdout is what failed.
+ */
+static int close_stdout(int ret)
+{
+	bool failed = ferror(stdout);
+	int err = 0;
+
+	if (fflush(stdout)) {
+		failed = true;
+		err = errno;
+	}
+	if (fclose(stdout) && !err) {
+		failed = true;
+		err = errno;
+	}
+	if (!failed)
+		return ret;
+	json_output = false;
+	p_err("cannot write the output: %s", err ? strerror(err) : "some of it was lost");
+	return ret ? ret : EXIT_ERR;
+}
 
 int main(int argc, char **argv)
 {
@@ -19,7 +47,7 @@ int main(int argc, char **argv)
 
 	ret = parse_global_opts(argc, argv, &help, &version);
 	if (ret)
-		return ret;
+		return close_stdout(ret);
 	argc -= optind;
 	argv += optind;
 
@@ -45,5 +73,5 @@ int main(int argc, char **argv)
 
 	if (json_wtr)
 		jsonw_destroy(&json_wtr);
-	return ret;
+	return close_stdout(ret);
 }

@@ -880,6 +880,30 @@ static void test_binary_usage(const char *bin)
 	}
 }
 
+/*
+ * Output that cannot be written fails the command: exit 1 and a message
+ * on stderr, whatever the command printed.
+ */
+static void test_binary_full(const char *bin)
+{
+	static const char *const args[] = {
+		"vmas self", "--json vmas self", "vmas self --no-gaps", "help", "--help",
+		"vmas --help", "help probe", "version", "--json version",
+	};
+	char cmd[512], out[8192];
+	size_t i;
+	int rc;
+
+	if (access("/dev/full", W_OK))
+		return;
+	for (i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s %s 2>&1 >/dev/full", bin, args[i]);
+		rc = run(cmd, out, sizeof(out));
+		CHECK(rc == EXIT_ERR && strstr(out, "Error: cannot write the output: "),
+		      "vmalens %s >/dev/full: exit %d: %s", args[i], rc, out);
+	}
+}
+
 /* A child that goes by @name (its comm) until killed; its pid, or -1. */
 static pid_t named_child(const char *name)
 {
@@ -987,6 +1011,7 @@ int main(int argc, char **argv)
 	if (argc > 2) {
 		test_binary(argv[2]);
 		test_binary_usage(argv[2]);
+		test_binary_full(argv[2]);
 		test_binary_pid_names(argv[2]);
 	}
 
