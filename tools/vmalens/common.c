@@ -359,6 +359,25 @@ int parse_pid_args(const char *cmd, int argc, char **argv, pid_t *pid)
 	return parse_pid_arg(cmd, argv[0], pid);
 }
 
+const char *plain_str(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t used = 0;
+
+	for (; *p; p++) {
+		bool esc = *p < 0x20 || *p == 0x7f || *p == '\\';
+
+		if (used + (esc ? 4 : 1) >= len)
+			break;
+		if (esc)
+			used += snprintf(buf + used, len - used, "\\%03o", *p);
+		else
+			buf[used++] = *p;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
 const char *human_size(unsigned long long bytes, char *buf, size_t len)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };

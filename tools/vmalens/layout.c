@@ -129,6 +129,7 @@ void layout_json(const struct vmalens_mm_layout *l)
 /* "key  value" lines with the JSON object's keys, in its order. */
 void layout_plain(const struct vmalens_mm_layout *l)
 {
+	char comm[4 * sizeof(l->comm)];
 	const struct lay_key *k;
 	int width = 0, w;
 
@@ -153,7 +154,7 @@ void layout_plain(const struct vmalens_mm_layout *l)
 			printf("%" PRId32 "\n", (int32_t)u32_at(l, k->off));
 			break;
 		case LT_COMM:
-			printf("%s\n", l->comm);
+			printf("%s\n", plain_str(l->comm, comm, sizeof(comm)));
 			break;
 		case LT_LAYOUT:
 			printf("%s\n", layout_name(l->layout));

@@ -87,6 +87,17 @@ int pids_by_name(const char *proc_dir, const char *name, pid_t exclude,
 		 struct pid_matches *m);
 const char *pid_matches_list(const struct pid_matches *m, char *buf, size_t len);
 
+/*
+ * @s for plain output, into @buf: control bytes, DEL and the backslash
+ * as \ooo, as /proc/PID/maps escapes (\012 for a newline), so that a
+ * file or process name cannot drive the terminal or fake a line.  Cut
+ * short, never inside an escape, if @len is too small; JSON has its own
+ * escapes and does not use this.
+ */
+const char *plain_str(const char *s, char *buf, size_t len);
+/* Room for any name escaped: a path of PATH_MAX, each byte as \ooo. */
+#define PLAIN_NAME_MAX	(4 * 4096 + 64)
+
 /* "4.0 KiB", "1.5 MiB": for plain output only */
 const char *human_size(unsigned long long bytes, char *buf, size_t len);
 

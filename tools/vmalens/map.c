@@ -291,7 +291,7 @@ static void fit_left(char *out, size_t outlen, const char *s, int width)
 static void band_row(FILE *f, const struct map_req *r, const struct seg *s)
 {
 	int w = addr_width(r), lw = BOX_INNER - 26;
-	char label[256], text[256], size[32], tail[160] = "";
+	char label[256], text[256], size[32], tail[160] = "", name[256];
 	const char *kind = s->type == SEG_NEW ? "new" :
 			   s->mixed_kind ? "mixed" : vma_kind_name(s->kind);
 
@@ -299,7 +299,8 @@ static void band_row(FILE *f, const struct map_req *r, const struct seg *s)
 		snprintf(text, sizeof(text), "%s", s->name ? s->name : "next mmap");
 	else if (s->nr == 1 || !s->mixed_name)
 		snprintf(text, sizeof(text), s->nr > 1 ? "%s (%zu VMAs)" : "%s",
-			 *s->name ? s->name : s->kind == VMALENS_KIND_ANON ? "anonymous" : kind, s->nr);
+			 *s->name ? plain_str(s->name, name, sizeof(name)) :
+			 s->kind == VMALENS_KIND_ANON ? "anonymous" : kind, s->nr);
 	else
 		snprintf(text, sizeof(text), "%zu VMAs%s", s->nr,
 			 s->mixed_kind ? "" : s->kind == VMALENS_KIND_FILE ? " of files" : "");

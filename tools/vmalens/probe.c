@@ -192,6 +192,7 @@ int dryrun_request(pid_t pid, uint64_t len, struct vmalens_unmapped_area *ua, in
 
 static void probe_plain(const struct vmalens_unmapped_area *ua, const struct vma_list *l)
 {
+	static char file[PLAIN_NAME_MAX];
 	char size[32], flags[128];
 	struct map_mark marks[2];
 	size_t lo, hi, nm = 0;
@@ -200,7 +201,7 @@ static void probe_plain(const struct vmalens_unmapped_area *ua, const struct vma
 	mmap_flag_names(ua->mmap_flags, flags, sizeof(flags));
 	printf("pid %u: mmap(0x%llx" ", %s, %s%s%s) -> ", ua->pid, ua->hint,
 	       human_size(ua->len, size, sizeof(size)), flags, lopt.file ? ", " : "",
-	       lopt.file ? lopt.file : "");
+	       lopt.file ? plain_str(lopt.file, file, sizeof(file)) : "");
 	dryrun_line(stdout, ua);
 	if (ua->error || !l)
 		return;
@@ -303,6 +304,7 @@ static void query_json(const struct vma_list *l, size_t i, uint64_t addr)
 
 static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t addr)
 {
+	static char path[PLAIN_NAME_MAX];
 	char size[32], perms[5], name[64];
 	struct map_mark mark = { addr, NULL };
 	uint64_t gap_start;
@@ -326,10 +328,11 @@ static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t 
 		       " (%s), %s%s%s, %" PRIu64 " bytes in\n", pid, addr,
 		       vma_kind_name(l->v[i].kind), l->v[i].start, l->v[i].end,
 		       human_size(l->v[i].end - l->v[i].start, size, sizeof(size)), perms,
-		       *l->v[i].name ? " " : "", l->v[i].name, addr - l->v[i].start);
+		       *l->v[i].name ? " " : "", plain_str(l->v[i].name, path, sizeof(path)),
+		       addr - l->v[i].start);
 	else
 		printf("pid %d: 0x%" PRIx64 " is not mapped: it lies in the gap below %s\n",
-		       pid, addr, vma_label(&l->v[i]));
+		       pid, addr, plain_str(vma_label(&l->v[i]), path, sizeof(path)));
 	printf("  gap before it: 0x%" PRIx64 "-0x%" PRIx64 " (%s)\n", gap_start, l->v[i].start,
 	       human_size(l->v[i].start - gap_start, size, sizeof(size)));
 	lo = i ? i - 1 : i;

@@ -120,11 +120,11 @@ static const char *aslr_text(const struct vmalens_mm_layout *lay, const struct a
 static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_state *a,
 			 const struct vmalens_unmapped_area *ua, bool have_ua)
 {
-	char s1[32], s2[32], s3[32], buf[160];
+	char s1[32], s2[32], s3[32], buf[160], comm[4 * sizeof(lay->comm)];
 	bool legacy = lay->layout == VMALENS_MODE_BOTTOMUP;
 
 	printf("%spid %u (%s)%s: %s layout, mmap grows %s from mmap_base%s\n", col(C_BOLD),
-	       lay->pid, lay->comm, col_end(), legacy ? "legacy (bottom-up)" : "top-down",
+	       lay->pid, plain_str(lay->comm, comm, sizeof(comm)), col_end(), legacy ? "legacy (bottom-up)" : "top-down",
 	       legacy ? "up" : "down", lay->compat ? ", 32-bit task" : "");
 	printf("  task_size    0x%-14llx" " %d-bit VA, page size %s, mmap_min_addr %s\n",
 	       lay->task_size, va_bits(lay->task_size),

@@ -162,7 +162,7 @@ static size_t *tasks_order(const struct task_table *t)
 
 static void tasks_print_plain(const struct task_table *t, const size_t *order)
 {
-	char size[32];
+	char size[32], comm[4 * sizeof(t->row[0].comm)];
 	size_t i;
 
 	printf("%7s %-8s %-16s %-16s %-16s %6s %10s %s\n", "PID", "LAYOUT",
@@ -174,7 +174,8 @@ static void tasks_print_plain(const struct task_table *t, const size_t *order)
 		       " %6" PRIu64 " %10s %s\n", (uint32_t)r->pid, layout_name(r->layout),
 		       (uint64_t)r->mmap_base, (uint64_t)r->start_brk, (uint64_t)r->brk,
 		       (uint64_t)r->map_count,
-		       human_size(r->total_vm * r->page_size, size, sizeof(size)), r->comm);
+		       human_size(r->total_vm * r->page_size, size, sizeof(size)),
+		       plain_str(r->comm, comm, sizeof(comm)));
 	}
 }
 

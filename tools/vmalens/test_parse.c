@@ -256,6 +256,60 @@ static void test_vmas_printers(void)
 	vma_list_free(&l);
 }
 
+/*
+ * A name that could drive the terminal: plain output escapes control
+ * bytes and the backslash as /proc does (\ooo); JSON keeps its escapes.
+ * From /proc/PID/maps, whose only escape is \012, the name is the same.
+ */
+static void test_names_escaped(void)
+{
+	static const char name[] = "/tmp/x\033[2J\033]0;pwn\007\ny\\z\tq\x7f \xc3\xa9";
+	static const char want[] = "/tmp/x\\033[2J\\033]0;pwn\\007\\012y\\134z\\011q\\177 \xc3\xa9";
+	char maps[] = "00400000-00401000 r--p 00000000 08:01 12 /tmp/a\\012b\n";
+	struct vmalens_vma rec = { .start = 0x400000, .end = 0x401000, .inode = 12,
+				   .kind = VMALENS_KIND_FILE, .prot = VMALENS_VMA_READ };
+	struct vmalens_mm_layout row = { .pid = 7, .page_size = 4096,
+					 .comm = "a\033[31mb" };
+	struct task_table t = { &row, 1, 1 };
+	struct vma_list l = { 0 };
+	struct map_req r = { 0 };
+	char *out, *drawn = NULL;
+	size_t len;
+	FILE *f;
+	int ret;
+
+	CHECK(vma_list_add_rec(&l, &rec, name) != NULL, "add");
+	vmas_arg = &l;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(strstr(out, want) && !strchr(out, '\033') && !strchr(out, '\007'),
+	      "plain vmas:\n%s", out);
+	out = capture(vmas_printer, "", true, &ret);
+	CHECK(valid_json(out) &&
+	      strstr(out, "\"path\":\"/tmp/x\\u001b[2J\\u001b]0;pwn\\u0007\\ny\\\\z\\tq\\u007f "),
+	      "JSON vmas: %s", out);
+
+	r.vmas = &l;
+	r.last = l.nr;
+	r.top = 0x402000;
+	r.full = true;
+	f = open_memstream(&drawn, &len);
+	map_draw(f, &r);
+	fclose(f);
+	CHECK(!strchr(drawn, '\033') && !strchr(drawn, '\007') && strstr(drawn, "\\007\\012y"),
+	      "map:\n%s", drawn);
+	free(drawn);
+	vma_list_free(&l);
+
+	CHECK(!parse_proc_maps(maps, &l) && l.nr == 1, "proc maps");
+	CHECK(l.nr == 1 && !strcmp(l.v[0].name, "/tmp/a\nb"), "\\012 from /proc: %s",
+	      l.nr ? l.v[0].name : "");
+	vma_list_free(&l);
+
+	tasks_arg = &t;
+	out = capture(tasks_printer, "", false, &ret);
+	CHECK(strstr(out, " a\\033[31mb\n") && !strchr(out, '\033'), "tasks comm:\n%s", out);
+}
+
 /* A deterministic generator, so the unit test never flakes. */
 static uint64_t xorshift(uint64_t *state)
 {
@@ -999,6 +1053,7 @@ int main(int argc, char **argv)
 	test_layout();
 	test_tasks();
 	test_vmas_printers();
+	test_names_escaped();
 	test_aslr_stats();
 	test_aslr_mmap_first();
 	test_args();

@@ -140,6 +140,26 @@ static char *next_line(char **cursor)
 	return line;
 }
 
+/*
+ * The kernel's one escape in /proc/PID/maps (mangle_path(), "\n"): a
+ * newline in a name is "\012".  Undone, so that a name reads the same
+ * from every source; plain output escapes it again.
+ */
+static void unescape_newlines(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (!strncmp(s, "\\012", 4)) {
+			*out++ = '\n';
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
 /* "7f..-7f.. rw-p 00000000 fd:01 1234   /path" lines */
 int parse_proc_maps(char *text, struct vma_list *l)
 {
@@ -159,6 +179,7 @@ int parse_proc_maps(char *text, struct vma_list *l)
 		line += n;
 		while (*line == ' ')
 			line++;
+		unescape_newlines(line);
 		v = vma_list_add(l, line);
 		if (!v)
 			return -ENOMEM;
@@ -367,6 +388,7 @@ static int addr_digits(const struct vma_list *l)
  */
 void vmas_print(const struct vma_list *l, bool gaps)
 {
+	static char name[PLAIN_NAME_MAX];
 	int w = addr_digits(l);
 	char size[32], guard[32], perms[5];
 	uint64_t prev_end = 0, gap, g;
@@ -390,7 +412,7 @@ void vmas_print(const struct vma_list *l, bool gaps)
 		printf("0x%0*" PRIx64 "-0x%0*" PRIx64 " %10s %-4s %s%-7s%s %08" PRIx64 " %s\n",
 		       w, v->start, w, v->end, human_size(v->end - v->start, size, sizeof(size)),
 		       perms, col(kind_color(v->kind)), vma_kind_name(v->kind), col_end(),
-		       v->offset, v->name);
+		       v->offset, plain_str(v->name, name, sizeof(name)));
 		prev_end = v->end;
 	}
 }
