@@ -86,8 +86,6 @@ int cmd_set_opt(const char *cmd, int opt, const char *arg)
 	case OPT_EXEC:
 		aslr_exec = (char *)arg;
 		break;
-	case OPT_COLOR:
-		return set_color_mode(arg);
 	}
 	return 0;
 }

@@ -234,7 +234,7 @@ static int cmd_parse_opts(const struct cmd *cmd, int argc, char **argv, char **a
 			args[n++] = optarg;
 			continue;
 		}
-		if (c >= OPT_LEN && c != OPT_COLOR)
+		if (c >= OPT_LEN)
 			ret = cmd_set_opt(cmd->name, c, optarg);
 		else
 			ret = global_set_opt(c, optarg, help);

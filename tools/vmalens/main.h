@@ -40,11 +40,14 @@ extern const struct cmd main_cmds[];
 /* --json, --pretty, --help, --color: before or after the command */
 extern const struct option global_opts[];
 
-/* getopt_long values of the commands' options (commands.c) */
+/*
+ * getopt_long values of the long-only options (commands.c): --color, a
+ * global one, then from OPT_LEN on those of the commands.
+ */
 enum {
+	OPT_COLOR = 0x80,
 	OPT_LEN = 0x100, OPT_HINT, OPT_FLAGS, OPT_PGOFF, OPT_FILE, OPT_MODE,
 	OPT_FULL, OPT_NO_GAPS, OPT_SORT, OPT_SAMPLES, OPT_COMPAT, OPT_EXEC,
-	OPT_COLOR,
 };
 
 /* The global options before the command; EXIT_OK, else the exit status. */

@@ -124,7 +124,8 @@ static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_
 	bool legacy = lay->layout == VMALENS_MODE_BOTTOMUP;
 
 	printf("%spid %u (%s)%s: %s layout, mmap grows %s from mmap_base%s\n", col(C_BOLD),
-	       lay->pid, plain_str(lay->comm, comm, sizeof(comm)), col_end(), legacy ? "legacy (bottom-up)" : "top-down",
+	       lay->pid, plain_str(lay->comm, comm, sizeof(comm)), col_end(),
+	       legacy ? "legacy (bottom-up)" : "top-down",
 	       legacy ? "up" : "down", lay->compat ? ", 32-bit task" : "");
 	printf("  task_size    0x%-14llx" " %d-bit VA, page size %s, mmap_min_addr %s\n",
 	       lay->task_size, va_bits(lay->task_size),
