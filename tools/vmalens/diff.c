@@ -7,7 +7,8 @@
  *  - the same start and name: unchanged, "changed" (other perms or
  *    offset), "grown" or "shrunk" (other end);
  *  - the same end and name: grown or shrunk at the bottom (a stack);
- *  - the same name, offset and size, named VMAs only: "moved".
+ *  - the same name, offset and size, named VMAs only: "moved" (the k-th
+ *    such VMA of the old snapshot, in address order, with the k-th new).
  * The rest were "removed" (old only) or "added" (new only).
  */
 #include <errno.h>
@@ -309,31 +310,116 @@ static int snap_load(const char *text, const char *name, struct snap *s)
 	return ret;
 }
 
-static struct dvma *find(struct snap *s, bool (*match)(const struct dvma *, const struct dvma *),
-			 const struct dvma *a)
+struct pairing {
+	struct pair *p;
+	size_t nr, unchanged;
+};
+
+static void pair_add(struct pairing *pg, enum change what, struct dvma *a, struct dvma *b)
 {
+	if (a)
+		a->paired = true;
+	if (b)
+		b->paired = true;
+	pg->p[pg->nr++] = (struct pair){ what, a, b };
+}
+
+/* a and b have the same start or the same end. */
+static void pair_range(struct pairing *pg, struct dvma *a, struct dvma *b)
+{
+	if (a->start != b->start || a->end != b->end)
+		pair_add(pg, b->end - b->start > a->end - a->start ? CH_GROWN : CH_SHRUNK, a, b);
+	else if (strcmp(a->perms, b->perms) || a->offset != b->offset)
+		pair_add(pg, CH_CHANGED, a, b);
+	else
+		a->paired = b->paired = true, pg->unchanged++;
+}
+
+/*
+ * Pair the unpaired VMAs with the same name and the same start (by_end
+ * false) or end.  A snapshot's VMAs are sorted and apart, so starts and
+ * ends rise on each side and one walk along both finds every match.
+ */
+static void pair_walk(struct pairing *pg, struct snap *o, struct snap *n, bool by_end)
+{
+	size_t i = 0, j = 0;
+
+	while (i < o->nr && j < n->nr) {
+		struct dvma *a = &o->v[i], *b = &n->v[j];
+		uint64_t ka = by_end ? a->end : a->start, kb = by_end ? b->end : b->start;
+
+		if (ka != kb) {
+			ka < kb ? i++ : j++;
+			continue;
+		}
+		if (!a->paired && !b->paired && !strcmp(a->path, b->path))
+			pair_range(pg, a, b);
+		i++;
+		j++;
+	}
+}
+
+/* The same mapped object: name, offset and size. */
+static int cmp_object(const struct dvma *a, const struct dvma *b)
+{
+	int c = strcmp(a->path, b->path);
+
+	if (c)
+		return c;
+	if (a->offset != b->offset)
+		return a->offset < b->offset ? -1 : 1;
+	if (a->end - a->start != b->end - b->start)
+		return a->end - a->start < b->end - b->start ? -1 : 1;
+	return 0;
+}
+
+/* Objects, then addresses: the k-th old copy of an object pairs with the k-th new. */
+static int cmp_object_addr(const void *x, const void *y)
+{
+	const struct dvma *a = *(const struct dvma *const *)x, *b = *(const struct dvma *const *)y;
+	int c = cmp_object(a, b);
+
+	return c ? c : a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The unpaired named VMAs of s, sorted by cmp_object_addr(); NULL if out of memory. */
+static struct dvma **unpaired_named(struct snap *s, size_t *nr)
+{
+	struct dvma **v = malloc((s->nr + 1) * sizeof(*v));
 	size_t i;
 
-	for (i = 0; i < s->nr; i++)
-		if (!s->v[i].paired && match(a, &s->v[i]))
-			return &s->v[i];
-	return NULL;
+	if (!v)
+		return NULL;
+	for (*nr = i = 0; i < s->nr; i++)
+		if (!s->v[i].paired && *s->v[i].path)
+			v[(*nr)++] = &s->v[i];
+	qsort(v, *nr, sizeof(*v), cmp_object_addr);
+	return v;
 }
 
-static bool same_start(const struct dvma *a, const struct dvma *b)
+/* Named VMAs left unpaired on both sides, of the same object: moved. */
+static int pair_moved(struct pairing *pg, struct snap *o, struct snap *n)
 {
-	return a->start == b->start && !strcmp(a->path, b->path);
-}
+	size_t no, nn, i = 0, j = 0;
+	struct dvma **a = unpaired_named(o, &no), **b = unpaired_named(n, &nn);
+	int c;
 
-static bool same_end(const struct dvma *a, const struct dvma *b)
-{
-	return a->end == b->end && !strcmp(a->path, b->path);
-}
-
-static bool same_object(const struct dvma *a, const struct dvma *b)
-{
-	return *a->path && !strcmp(a->path, b->path) && a->offset == b->offset &&
-	       a->end - a->start == b->end - b->start;
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -ENOMEM;
+	}
+	while (i < no && j < nn) {
+		c = cmp_object(a[i], b[j]);
+		if (c) {
+			c < 0 ? i++ : j++;
+			continue;
+		}
+		pair_add(pg, CH_MOVED, a[i++], b[j++]);
+	}
+	free(a);
+	free(b);
+	return 0;
 }
 
 static void vma_obj(const char *name, const struct dvma *d)
@@ -416,71 +502,55 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 	printf(", %zu unchanged\n", unchanged);
 }
 
+/* Address order; at one address, what went before what came. */
 static int cmp_pair(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
 	uint64_t ax = x->new ? x->new->start : x->old->start;
 	uint64_t ay = y->new ? y->new->start : y->old->start;
 
-	return ax < ay ? -1 : ax > ay;
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
+	return !x->old - !y->old;
 }
 
-/* Pair the VMAs of o and n and print the changes: DIFF_SAME, DIFF_DIFFERENT or DIFF_TROUBLE. */
+/*
+ * Pair the VMAs of o and n and print the changes: DIFF_SAME, DIFF_DIFFERENT
+ * or DIFF_TROUBLE.  O(n log n): walks along both sides, and one sort of
+ * the VMAs left to find the moved ones.
+ */
 static int diff_snaps(struct snap *o, struct snap *n)
 {
-	struct pair *p;
-	size_t i, nr = 0, unchanged = 0;
+	struct pairing pg = { 0 };
+	size_t i;
 
 	if (o->pid >= 0 && n->pid >= 0 && o->pid != n->pid)
 		fprintf(stderr, "warning: the snapshots are of different processes (pid %ld, %ld)\n",
 			o->pid, n->pid);
-	p = calloc(o->nr + n->nr + 1, sizeof(*p));
-	if (!p) {
-		p_err("out of memory");
-		return DIFF_TROUBLE;
-	}
-	for (i = 0; i < o->nr; i++) {
-		struct dvma *a1 = &o->v[i], *b1 = find(n, same_start, a1);
-
-		if (!b1)
-			b1 = find(n, same_end, a1);
-		if (!b1)
-			continue;
-		a1->paired = b1->paired = true;
-		if (a1->start == b1->start && a1->end == b1->end) {
-			if (!strcmp(a1->perms, b1->perms) && a1->offset == b1->offset) {
-				unchanged++;
-				continue;
-			}
-			p[nr++] = (struct pair){ CH_CHANGED, a1, b1 };
-		} else {
-			p[nr++] = (struct pair){ b1->end - b1->start > a1->end - a1->start ?
-						 CH_GROWN : CH_SHRUNK, a1, b1 };
-		}
-	}
-	for (i = 0; i < o->nr; i++) {
-		struct dvma *a1 = &o->v[i], *b1;
-
-		if (a1->paired)
-			continue;
-		b1 = find(n, same_object, a1);
-		if (b1) {
-			a1->paired = b1->paired = true;
-			p[nr++] = (struct pair){ CH_MOVED, a1, b1 };
-		} else {
-			p[nr++] = (struct pair){ CH_REMOVED, a1, NULL };
-		}
-	}
+	pg.p = calloc(o->nr + n->nr + 1, sizeof(*pg.p));
+	if (!pg.p)
+		goto nomem;
+	pair_walk(&pg, o, n, false);	/* same start and name */
+	pair_walk(&pg, o, n, true);	/* same end and name: a stack grown down */
+	if (pair_moved(&pg, o, n))
+		goto nomem;
+	for (i = 0; i < o->nr; i++)
+		if (!o->v[i].paired)
+			pair_add(&pg, CH_REMOVED, &o->v[i], NULL);
 	for (i = 0; i < n->nr; i++)
 		if (!n->v[i].paired)
-			p[nr++] = (struct pair){ CH_ADDED, NULL, &n->v[i] };
-	qsort(p, nr, sizeof(*p), cmp_pair);
+			pair_add(&pg, CH_ADDED, NULL, &n->v[i]);
+	qsort(pg.p, pg.nr, sizeof(*pg.p), cmp_pair);
 	if (json_output)
-		print_json(p, nr, unchanged);
+		print_json(pg.p, pg.nr, pg.unchanged);
 	else
-		print_plain(p, nr, unchanged);
-	free(p);
-	return nr ? DIFF_DIFFERENT : DIFF_SAME;
+		print_plain(pg.p, pg.nr, pg.unchanged);
+	free(pg.p);
+	return pg.nr ? DIFF_DIFFERENT : DIFF_SAME;
+nomem:
+	p_err("out of memory");
+	free(pg.p);
+	return DIFF_TROUBLE;
 }
 
 /* For test_parse.c: 0, or EXIT_ERR if a text is no snapshot. */

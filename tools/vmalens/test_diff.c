@@ -459,6 +459,7 @@ int main(int argc, char **argv)
 	test_exit_status();
 	test_not_a_snapshot();
 	test_big(20000);
+	test_big(200000);
 
 	rmdir(tmpdir);
 	printf("test_diff: %d checks, %d failed\n", checks, failures);
