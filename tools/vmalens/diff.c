@@ -577,17 +577,29 @@ static char *read_file(const char *path)
 	}
 	text = read_all(fd, &err);
 	if (!text)
-		p_err("cannot read %s: %s", path, strerror(err));
+		p_err("cannot read %s: %s", fd ? path : "stdin", strerror(err));
 	if (fd)
 		close(fd);
 	return text;
+}
+
+/* The snapshot in path, as given ("-": stdin); its text is freed once read. */
+static int snap_load_file(const char *path, struct snap *s)
+{
+	char *text = read_file(path);
+	int ret;
+
+	if (!text)
+		return -1;
+	ret = snap_load(text, strcmp(path, "-") ? path : "stdin", s);
+	free(text);
+	return ret;
 }
 
 /* As diff(1): 0 if the snapshots are the same, 1 if they differ, 2 on trouble. */
 int do_diff(int argc, char **argv)
 {
 	struct snap o = { 0 }, n = { 0 };
-	char *a, *b = NULL;
 	int ret;
 
 	ret = lens_check_opts("diff", 0);
@@ -595,14 +607,11 @@ int do_diff(int argc, char **argv)
 		return ret;
 	if (argc != 2)
 		return usage_err("diff", argc > 2 ? "too many arguments" : "expected FILE1 FILE2");
-	a = read_file(argv[0]);
-	if (a)
-		b = read_file(argv[1]);
+	if (!strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
+		return usage_err("diff", "stdin (-) can be only one of FILE1 and FILE2: it is read once");
 	ret = DIFF_TROUBLE;
-	if (a && b && !snap_load(a, "FILE1", &o) && !snap_load(b, "FILE2", &n))
+	if (!snap_load_file(argv[0], &o) && !snap_load_file(argv[1], &n))
 		ret = diff_snaps(&o, &n);
-	free(a);
-	free(b);
 	snap_free(&o);
 	snap_free(&n);
 	return ret;

@@ -425,6 +425,40 @@ static void test_not_a_snapshot(void)
 	unlink(a);
 }
 
+/* Messages name the files as given; stdin is read, once. */
+static void test_names_and_stdin(void)
+{
+	const char *a = SNAP("a.json", PROG, HEAP, LIB), *bad = tmp_file("bad.json", "{\"vmas\":[}");
+	const char *nosnap = SNAP("nosnap.json", PROG, { 0x1800, 0x3000, "rw-p", 0, "", "anon" });
+	char want[256];
+	struct result r;
+
+	run(&r, NULL, "diff", a, bad, NULL);
+	snprintf(want, sizeof(want), "Error: %s is not valid JSON (", bad);
+	CHECK(r.status == 2 && strstr(r.err, want) == r.err, "bad JSON: exit %d: %s", r.status, r.err);
+	result_free(&r);
+	run(&r, NULL, "diff", nosnap, a, NULL);
+	snprintf(want, sizeof(want), "Error: %s is not a vmalens snapshot: VMA 1", nosnap);
+	CHECK(r.status == 2 && strstr(r.err, want) == r.err, "no snapshot: exit %d: %s",
+	      r.status, r.err);
+	result_free(&r);
+	run(&r, bad, "diff", a, "-", NULL);
+	CHECK(r.status == 2 && strstr(r.err, "Error: stdin is not valid JSON (") == r.err,
+	      "bad stdin: exit %d: %s", r.status, r.err);
+	result_free(&r);
+	run(&r, a, "diff", "-", a, NULL);
+	CHECK(r.status == 0 && strstr(r.out, " 3 unchanged\n"), "stdin: exit %d: %s%s", r.status,
+	      r.out, r.err);
+	result_free(&r);
+	run(&r, a, "diff", "-", "-", NULL);
+	CHECK(r.status == 2 && strstr(r.err, "Error: stdin (-) can be only one of FILE1 and FILE2") ==
+	      r.err && !*r.out, "- -: exit %d: %s%s", r.status, r.out, r.err);
+	result_free(&r);
+	unlink(a);
+	unlink(bad);
+	unlink(nosnap);
+}
+
 static int write_main(int argc, char **argv)
 {
 	FILE *fa, *fb;
@@ -458,6 +492,7 @@ int main(int argc, char **argv)
 	}
 	test_exit_status();
 	test_not_a_snapshot();
+	test_names_and_stdin();
 	test_big(20000);
 	test_big(200000);
 
