@@ -4,8 +4,10 @@
  * --json" or "vmalens show --json") of one process.
  *
  * A VMA of the old snapshot is paired with one of the new by, in turn:
- *  - the same start and name: unchanged, "changed" (other perms or
- *    offset), "grown" or "shrunk" (other end);
+ *  - the same start and name: unchanged, "changed" (other perms,
+ *    offset or kind), "grown" or "shrunk" (other end);
+ *  - the same start and end: "changed" (another path, e.g. an anonymous
+ *    VMA named with PR_SET_VMA_ANON_NAME);
  *  - the same end and name: grown or shrunk at the bottom (a stack);
  *  - the same name, offset and size, named VMAs only: "moved" (the k-th
  *    such VMA of the old snapshot, in address order, with the k-th new).
@@ -324,12 +326,23 @@ static void pair_add(struct pairing *pg, enum change what, struct dvma *a, struc
 	pg->p[pg->nr++] = (struct pair){ what, a, b };
 }
 
+/* What differs between two VMAs of the same range, for "changed". */
+enum field { F_PERMS = 1 << 0, F_OFFSET = 1 << 1, F_PATH = 1 << 2, F_KIND = 1 << 3 };
+static const char *const field_names[] = { "perms", "offset", "path", "kind" };
+#define NR_FIELDS	(sizeof(field_names) / sizeof(field_names[0]))
+
+static unsigned int changed_fields(const struct dvma *a, const struct dvma *b)
+{
+	return (strcmp(a->perms, b->perms) ? F_PERMS : 0) | (a->offset != b->offset ? F_OFFSET : 0) |
+	       (strcmp(a->path, b->path) ? F_PATH : 0) | (strcmp(a->kind, b->kind) ? F_KIND : 0);
+}
+
 /* a and b have the same start or the same end. */
 static void pair_range(struct pairing *pg, struct dvma *a, struct dvma *b)
 {
 	if (a->start != b->start || a->end != b->end)
 		pair_add(pg, b->end - b->start > a->end - a->start ? CH_GROWN : CH_SHRUNK, a, b);
-	else if (strcmp(a->perms, b->perms) || a->offset != b->offset)
+	else if (changed_fields(a, b))
 		pair_add(pg, CH_CHANGED, a, b);
 	else
 		a->paired = b->paired = true, pg->unchanged++;
@@ -337,8 +350,9 @@ static void pair_range(struct pairing *pg, struct dvma *a, struct dvma *b)
 
 /*
  * Pair the unpaired VMAs with the same name and the same start (by_end
- * false) or end.  A snapshot's VMAs are sorted and apart, so starts and
- * ends rise on each side and one walk along both finds every match.
+ * false) or end; by start, also those of one range with other names.  A
+ * snapshot's VMAs are sorted and apart, so starts and ends rise on each
+ * side and one walk along both finds every match.
  */
 static void pair_walk(struct pairing *pg, struct snap *o, struct snap *n, bool by_end)
 {
@@ -352,7 +366,8 @@ static void pair_walk(struct pairing *pg, struct snap *o, struct snap *n, bool b
 			ka < kb ? i++ : j++;
 			continue;
 		}
-		if (!a->paired && !b->paired && !strcmp(a->path, b->path))
+		if (!a->paired && !b->paired &&
+		    (!strcmp(a->path, b->path) || (!by_end && a->end == b->end)))
 			pair_range(pg, a, b);
 		i++;
 		j++;
@@ -436,6 +451,19 @@ static void vma_obj(const char *name, const struct dvma *d)
 	jsonw_end_object(json_wtr);
 }
 
+/* "fields": ["perms", ...], the sibling of print_fields() */
+static void fields_json(unsigned int f)
+{
+	size_t i;
+
+	jsonw_name(json_wtr, "fields");
+	jsonw_start_array(json_wtr);
+	for (i = 0; i < NR_FIELDS; i++)
+		if (f & (1u << i))
+			jsonw_string(json_wtr, field_names[i]);
+	jsonw_end_array(json_wtr);
+}
+
 static void print_json(const struct pair *p, size_t nr, size_t unchanged)
 {
 	size_t i;
@@ -453,6 +481,8 @@ static void print_json(const struct pair *p, size_t nr, size_t unchanged)
 				vma_obj("old", p[i].old);
 			if (p[i].new)
 				vma_obj("new", p[i].new);
+			if (p[i].what == CH_CHANGED)
+				fields_json(changed_fields(p[i].old, p[i].new));
 			jsonw_end_object(json_wtr);
 		}
 		jsonw_end_array(json_wtr);
@@ -464,6 +494,33 @@ static void print_json(const struct pair *p, size_t nr, size_t unchanged)
 static void print_range(const struct dvma *d)
 {
 	printf("0x%012" PRIx64 "-0x%012" PRIx64, d->start, d->end);
+}
+
+static const char *shown_path(const char *path)
+{
+	return *path ? path : "\"\"";
+}
+
+/* ": perms r--p -> rw-p, offset 0x0 -> 0x1000", the sibling of fields_json() */
+static void print_fields(const struct dvma *a, const struct dvma *b)
+{
+	unsigned int f = changed_fields(a, b);
+	const char *sep = ":";
+
+	if (f & F_PERMS) {
+		printf("%s perms %s -> %s", sep, a->perms, b->perms);
+		sep = ",";
+	}
+	if (f & F_OFFSET) {
+		printf("%s offset 0x%" PRIx64 " -> 0x%" PRIx64, sep, a->offset, b->offset);
+		sep = ",";
+	}
+	if (f & F_PATH) {
+		printf("%s path %s -> %s", sep, shown_path(a->path), shown_path(b->path));
+		sep = ",";
+	}
+	if (f & F_KIND)
+		printf("%s kind %s -> %s", sep, a->kind, b->kind);
 }
 
 static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
@@ -481,7 +538,7 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 		counts[p[i].what]++;
 		printf("%s%c %-8s%s ", col(color[p[i].what]), sign[p[i].what],
 		       change_names[p[i].what], col_end());
-		if (p[i].old && p[i].new) {
+		if (p[i].old && p[i].new && p[i].what != CH_CHANGED) {
 			print_range(p[i].old);
 			printf(" -> ");
 		}
@@ -491,11 +548,10 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 			       human_size(d->end - d->start, s2, sizeof(s2)));
 		else
 			printf(" %s", human_size(d->end - d->start, s1, sizeof(s1)));
-		if (p[i].what == CH_CHANGED && strcmp(p[i].old->perms, d->perms))
-			printf(" %s -> %s", p[i].old->perms, d->perms);
-		else
-			printf(" %s", d->perms);
-		printf(" %s\n", *d->path ? d->path : d->kind);
+		printf(" %s %s", d->perms, *d->path ? d->path : d->kind);
+		if (p[i].what == CH_CHANGED)
+			print_fields(p[i].old, d);
+		putchar('\n');
 	}
 	for (c = 0; c < CH_NR; c++)
 		printf("%s%zu %s", c ? ", " : "", counts[c], change_names[c]);

@@ -459,6 +459,42 @@ static void test_names_and_stdin(void)
 	unlink(nosnap);
 }
 
+/* A "changed" VMA says what changed, in plain text and JSON alike. */
+static void test_changed_fields(void)
+{
+	const char *a = SNAP("a.json", PROG, HEAP, LIB, { 0xc000, 0xd000, "rw-p", 0, "", "anon" });
+	const char *b = SNAP("b.json", PROG, HEAP, { 0x9000, 0xa000, "rw-p", 0x1000, "/lib/y", "file" },
+			     { 0xc000, 0xd000, "rw-p", 0, "[anon:buf]", "anon" });
+	static const char *const plain[] = {
+		"* changed  0x000000009000-0x00000000a000 4.0 KiB rw-p /lib/y: "
+		"perms r--p -> rw-p, offset 0x0 -> 0x1000\n",
+		"* changed  0x00000000c000-0x00000000d000 4.0 KiB rw-p [anon:buf]: "
+		"path \"\" -> [anon:buf]\n",
+		"0 added, 0 removed, 0 grown, 0 shrunk, 0 moved, 2 changed, 2 unchanged\n",
+	};
+	static const char *const json[] = {
+		"\"changed\":[{\"old\":{\"start\":\"0x9000\"",
+		"\"perms\":\"rw-p\",\"offset\":\"0x1000\",\"path\":\"/lib/y\",\"kind\":\"file\"},"
+		"\"fields\":[\"perms\",\"offset\"]}",
+		"\"path\":\"[anon:buf]\",\"kind\":\"anon\"},\"fields\":[\"path\"]}],\"unchanged\":2}",
+	};
+	struct result r;
+	size_t i;
+
+	run(&r, NULL, "diff", a, b, "--color=never", NULL);
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		CHECK(r.status == 1 && strstr(r.out, plain[i]), "exit %d: %s%s  want: %s", r.status,
+		      r.out, r.err, plain[i]);
+	result_free(&r);
+	run(&r, NULL, "--json", "diff", a, b, NULL);
+	for (i = 0; i < sizeof(json) / sizeof(json[0]); i++)
+		CHECK(r.status == 1 && strstr(r.out, json[i]), "JSON: exit %d: %s%s  want: %s",
+		      r.status, r.out, r.err, json[i]);
+	result_free(&r);
+	unlink(a);
+	unlink(b);
+}
+
 static int write_main(int argc, char **argv)
 {
 	FILE *fa, *fb;
@@ -493,6 +529,7 @@ int main(int argc, char **argv)
 	test_exit_status();
 	test_not_a_snapshot();
 	test_names_and_stdin();
+	test_changed_fields();
 	test_big(20000);
 	test_big(200000);
 
