@@ -496,19 +496,24 @@ static void print_range(const struct dvma *d)
 	printf("0x%012" PRIx64 "-0x%012" PRIx64, d->start, d->end);
 }
 
-static const char *shown_path(const char *path)
+/*
+ * A snapshot's strings as plain text: escaped as /proc/PID/maps escapes
+ * (plain_str()), since a file may hold any bytes; "" for no path.
+ */
+static const char *shown(const char *str, char *buf)
 {
-	return *path ? path : "\"\"";
+	return *str ? plain_str(str, buf, PLAIN_NAME_MAX) : "\"\"";
 }
 
 /* ": perms r--p -> rw-p, offset 0x0 -> 0x1000", the sibling of fields_json() */
 static void print_fields(const struct dvma *a, const struct dvma *b)
 {
+	static char s1[PLAIN_NAME_MAX], s2[PLAIN_NAME_MAX];
 	unsigned int f = changed_fields(a, b);
 	const char *sep = ":";
 
 	if (f & F_PERMS) {
-		printf("%s perms %s -> %s", sep, a->perms, b->perms);
+		printf("%s perms %s -> %s", sep, shown(a->perms, s1), shown(b->perms, s2));
 		sep = ",";
 	}
 	if (f & F_OFFSET) {
@@ -516,11 +521,11 @@ static void print_fields(const struct dvma *a, const struct dvma *b)
 		sep = ",";
 	}
 	if (f & F_PATH) {
-		printf("%s path %s -> %s", sep, shown_path(a->path), shown_path(b->path));
+		printf("%s path %s -> %s", sep, shown(a->path, s1), shown(b->path, s2));
 		sep = ",";
 	}
 	if (f & F_KIND)
-		printf("%s kind %s -> %s", sep, a->kind, b->kind);
+		printf("%s kind %s -> %s", sep, shown(a->kind, s1), shown(b->kind, s2));
 }
 
 static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
@@ -528,8 +533,8 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 	static const char sign[CH_NR] = { '+', '-', '>', '<', '~', '*' };
 	static const enum color color[CH_NR] = { C_ADDED, C_REMOVED, C_ADDED, C_REMOVED,
 						 C_MARK, C_MARK };
+	static char s1[PLAIN_NAME_MAX], s2[32];
 	size_t counts[CH_NR] = { 0 }, i;
-	char s1[32], s2[32];
 	int c;
 
 	for (i = 0; i < nr; i++) {
@@ -548,7 +553,8 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 			       human_size(d->end - d->start, s2, sizeof(s2)));
 		else
 			printf(" %s", human_size(d->end - d->start, s1, sizeof(s1)));
-		printf(" %s %s", d->perms, *d->path ? d->path : d->kind);
+		printf(" %s", shown(d->perms, s1));
+		printf(" %s", shown(*d->path ? d->path : d->kind, s1));
 		if (p[i].what == CH_CHANGED)
 			print_fields(p[i].old, d);
 		putchar('\n');

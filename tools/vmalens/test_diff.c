@@ -495,6 +495,23 @@ static void test_changed_fields(void)
 	unlink(b);
 }
 
+/* A name from a snapshot cannot drive the terminal: escaped as in /proc/PID/maps. */
+static void test_names_escaped(void)
+{
+	const char *a = SNAP("a.json", PROG);
+	const char *b = SNAP("b.json", PROG, { 0x5000, 0x6000, "r--p", 0, "/e\\u001b[2Jx\\ny", "file" },
+			     { 0x7000, 0x8000, "rw-p", 0, "", "a\\u0007" });
+	struct result r;
+
+	run(&r, NULL, "diff", a, b, "--color=never", NULL);
+	CHECK(r.status == 1 && strstr(r.out, " 4.0 KiB r--p /e\\033[2Jx\\012y\n") &&
+	      strstr(r.out, " 4.0 KiB rw-p a\\007\n") && !strchr(r.out, '\033') && !strchr(r.out, '\a'),
+	      "exit %d: %s%s", r.status, r.out, r.err);
+	result_free(&r);
+	unlink(a);
+	unlink(b);
+}
+
 static int write_main(int argc, char **argv)
 {
 	FILE *fa, *fb;
@@ -530,6 +547,7 @@ int main(int argc, char **argv)
 	test_not_a_snapshot();
 	test_names_and_stdin();
 	test_changed_fields();
+	test_names_escaped();
 	test_big(20000);
 	test_big(200000);
 
