@@ -21,13 +21,6 @@
 struct lens_opts lopt;
 int color_mode = -1;
 
-int lens_check_opts(const char *cmd, unsigned int allowed)
-{
-	(void)cmd;
-	(void)allowed;
-	return 0;
-}
-
 int cmd_set_opt(const char *cmd, int opt, const char *arg)
 {
 	uint64_t n;

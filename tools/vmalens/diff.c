@@ -615,19 +615,6 @@ nomem:
 	return DIFF_TROUBLE;
 }
 
-/* For test_parse.c: 0, or EXIT_ERR if a text is no snapshot. */
-int diff_texts(const char *a, const char *b)
-{
-	struct snap o, n = { 0 };
-	int ret = EXIT_ERR;
-
-	if (!snap_load(a, "FILE1", &o) && !snap_load(b, "FILE2", &n))
-		ret = diff_snaps(&o, &n) == DIFF_TROUBLE ? EXIT_ERR : EXIT_OK;
-	snap_free(&o);
-	snap_free(&n);
-	return ret;
-}
-
 static char *read_file(const char *path)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, err = 0;
@@ -664,9 +651,6 @@ int do_diff(int argc, char **argv)
 	struct snap o = { 0 }, n = { 0 };
 	int ret;
 
-	ret = lens_check_opts("diff", 0);
-	if (ret)
-		return ret;
 	if (argc != 2)
 		return usage_err("diff", argc > 2 ? "too many arguments" : "expected FILE1 FILE2");
 	if (!strcmp(argv[0], "-") && !strcmp(argv[1], "-"))

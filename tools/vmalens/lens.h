@@ -33,11 +33,6 @@ extern struct lens_opts lopt;
  * command @cmd from its argument; EXIT_USAGE or 0.
  */
 int cmd_set_opt(const char *cmd, int opt, const char *arg);
-/*
- * Always 0: the command table's option lists keep every command to its
- * own options before it runs.  Kept for the callers that still ask.
- */
-int lens_check_opts(const char *cmd, unsigned int allowed);
 
 /* --color=never|always|auto; colours only on a terminal by default */
 enum color { C_OFF, C_STACK, C_HEAP, C_FILE, C_ANON, C_SPECIAL, C_MARK, C_GAP,
@@ -166,8 +161,5 @@ int do_show(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_query(int argc, char **argv);
 int do_diff(int argc, char **argv);
-
-/* diff's core, for the unit test: two JSON snapshot texts */
-int diff_texts(const char *a, const char *b);
 
 #endif /* VMALENS_LENS_H */

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "aslr.h"
-#include "json_reader.h"
 #include "lens.h"
 #include "main.h"
 
@@ -544,80 +543,6 @@ static void test_pid_names(void)
 	CHECK(pids_by_name(dir, "foo", 0, &m) == -ENOENT, "no such directory");
 }
 
-static void test_json_reader(void)
-{
-	struct jval *v = jparse(" {\"a\": [1, -2.5e3, true, false, null], \"b\": \"x\\u00ff\\n\\ud83d\\ude00\"} ");
-	const struct jval *a;
-
-	CHECK(v && v->type == J_OBJECT && v->nr == 2, "object");
-	a = jget(v, "a");
-	CHECK(a && a->type == J_ARRAY && a->nr == 5 && a->items[0]->u == 1 &&
-	      a->items[1]->num == -2500 && a->items[2]->b && a->items[4]->type == J_NULL, "array");
-	CHECK(jget_str(v, "b") && !strcmp(jget_str(v, "b"), "x\xc3\xbf\n\xf0\x9f\x98\x80"), "string");
-	jfree(v);
-	CHECK(!jparse("{\"a\":1,}"), "trailing comma");
-	CHECK(!jparse("[1] 2"), "two values");
-	CHECK(!jparse("\"a\tb\""), "raw TAB");
-	CHECK(!jparse("[01]"), "leading zero");
-	CHECK(!jparse("{\"a\" 1}"), "no colon");
-}
-
-static char *capture_diff(const char *a, const char *b, bool json, int *ret)
-{
-	static char out[8192];
-	FILE *f = fmemopen(out, sizeof(out), "w");
-	FILE *saved = stdout;
-
-	memset(out, 0, sizeof(out));
-	stdout = f;
-	json_output = json;
-	json_wtr = json ? jsonw_new(f) : NULL;
-	*ret = diff_texts(a, b);
-	if (json_wtr)
-		jsonw_destroy(&json_wtr);
-	json_output = false;
-	fclose(f);
-	stdout = saved;
-	return out;
-}
-
-#define SNAP_VMA(s, e, p, path, kind) \
-	"{\"start\":\"" s "\",\"end\":\"" e "\",\"perms\":\"" p "\",\"offset\":\"0x0\"," \
-	"\"path\":\"" path "\",\"kind\":\"" kind "\"}"
-
-static void test_diff(void)
-{
-	const char *a = "[" SNAP_VMA("0x1000", "0x2000", "r-xp", "/bin/x", "file") ","
-			SNAP_VMA("0x5000", "0x6000", "rw-p", "[heap]", "heap") ","
-			SNAP_VMA("0x9000", "0xa000", "rw-p", "", "anon") ","
-			SNAP_VMA("0x20000", "0x21000", "r--p", "/lib/y", "file") ","
-			SNAP_VMA("0x40000", "0x41000", "rw-p", "[stack]", "stack") "]";
-	const char *b = "{\"pid\":1,\"vmas\":["
-			SNAP_VMA("0x1000", "0x2000", "r-xp", "/bin/x", "file") ","
-			SNAP_VMA("0x5000", "0x8000", "rw-p", "[heap]", "heap") ","
-			SNAP_VMA("0xb000", "0xc000", "rw-p", "", "anon") ","
-			SNAP_VMA("0x30000", "0x31000", "r--p", "/lib/y", "file") ","
-			SNAP_VMA("0x3f000", "0x41000", "rw-p", "[stack]", "stack") "]}";
-	char *out;
-	int ret;
-
-	out = capture_diff(a, b, true, &ret);
-	CHECK(ret == 0, "diff %d", ret);
-	CHECK(valid_json(out), "invalid JSON: %s", out);
-	CHECK(strstr(out, "\"grown\":[{\"old\":{\"start\":\"0x5000\",\"end\":\"0x6000\"") != NULL,
-	      "heap grown: %s", out);
-	CHECK(strstr(out, "{\"old\":{\"start\":\"0x40000\"") && strstr(out, "\"unchanged\":1}"),
-	      "stack grown down, /bin/x unchanged: %s", out);
-	CHECK(strstr(out, "\"moved\":[{\"old\":{\"start\":\"0x20000\"") != NULL, "moved: %s", out);
-	CHECK(strstr(out, "\"added\":[{\"new\":{\"start\":\"0xb000\"") != NULL, "added: %s", out);
-	CHECK(strstr(out, "\"removed\":[{\"old\":{\"start\":\"0x9000\"") != NULL, "removed: %s", out);
-	out = capture_diff(a, a, false, &ret);
-	CHECK(ret == 0 && strstr(out, "0 added, 0 removed, 0 grown, 0 shrunk, 0 moved, 0 changed, 5 unchanged"),
-	      "same: %s", out);
-	out = capture_diff(a, "[1,", true, &ret);
-	CHECK(ret == EXIT_ERR && strstr(out, "FILE2 is not valid JSON"), "bad JSON: %s", out);
-}
-
 /* The map: bands in address order, no row wider than 100 columns. */
 static void test_map(void)
 {
@@ -1058,8 +983,6 @@ int main(int argc, char **argv)
 	test_aslr_mmap_first();
 	test_args();
 	test_pid_names();
-	test_json_reader();
-	test_diff();
 	test_map();
 	test_drift(argv[1]);
 	test_help_width();
