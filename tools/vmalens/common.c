@@ -14,6 +14,7 @@
 #include "main.h"
 
 const char *bin_name = "vmalens";
+int output_lost_status = EXIT_ERR;
 bool json_output;
 bool pretty_output;
 json_writer_t *json_wtr;

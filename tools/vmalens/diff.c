@@ -651,6 +651,8 @@ int do_diff(int argc, char **argv)
 	struct snap o = { 0 }, n = { 0 };
 	int ret;
 
+	/* diff(1)'s 1 means "they differ": lost output is trouble, 2 */
+	output_lost_status = DIFF_TROUBLE;
 	if (argc != 2)
 		return usage_err("diff", argc > 2 ? "too many arguments" : "expected FILE1 FILE2");
 	if (!strcmp(argv[0], "-") && !strcmp(argv[1], "-"))

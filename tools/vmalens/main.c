@@ -36,7 +36,7 @@ static int close_stdout(int ret)
 		return ret;
 	json_output = false;
 	p_err("cannot write the output: %s", err ? strerror(err) : "some of it was lost");
-	return ret ? ret : EXIT_ERR;
+	return ret > output_lost_status ? ret : output_lost_status;
 }
 
 int main(int argc, char **argv)

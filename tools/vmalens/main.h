@@ -18,6 +18,11 @@
 
 extern const char *bin_name;
 extern bool json_output;
+/*
+ * The exit status when stdout could not be written: EXIT_ERR, or what a
+ * command whose 1 means something else says is trouble (diff: 2).
+ */
+extern int output_lost_status;
 extern bool pretty_output;
 extern json_writer_t *json_wtr;
 

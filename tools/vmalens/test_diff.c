@@ -349,6 +349,17 @@ static void test_big(size_t n)
 }
 
 /* As diff(1): 0 the same, 1 different, 2 trouble; the JSON output too. */
+/* diff's exit status with its standard output on /dev/full */
+static int full_status(const char *a, const char *b)
+{
+	char cmd[1024];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "'%s' diff '%s' '%s' >/dev/full 2>/dev/null", vmalens, a, b);
+	st = system(cmd);
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static void test_exit_status(void)
 {
 	const char *a = SNAP("a.json", PROG, HEAP, LIB), *b = SNAP("b.json", PROG, HEAP2, LIB);
@@ -382,6 +393,9 @@ static void test_exit_status(void)
 	CHECK(r.status == 2 && strstr(r.err, "try: vmalens diff --help"), "one file: exit %d: %s",
 	      r.status, r.err);
 	result_free(&r);
+	/* "same" or "different" with the answer lost is trouble, not 0 or 1 */
+	CHECK(full_status(a, a) == 2 && full_status(a, b) == 2,
+	      "stdout full: exit %d, %d", full_status(a, a), full_status(a, b));
 	unlink(a);
 	unlink(b);
 	unlink(bad);
