@@ -111,8 +111,9 @@ const struct cmd main_cmds[] = {
 	{ "diff", do_diff, NULL, "FILE1 FILE2",
 	  "compare two saved --json snapshots of one process",
 	  "  FILE1 and FILE2 hold the output of 'vmas --json' or 'show --json'\n"
-	  "  (- reads stdin).  Prints the VMAs added, removed, grown, shrunk,\n"
-	  "  moved and changed (perms, offset).\n" },
+	  "  (- reads stdin, for one of them).  Prints the VMAs added, removed,\n"
+	  "  grown, shrunk, moved and changed (perms, offset, path, kind).\n"
+	  "  Exits 0 if the same, 1 if different, 2 on trouble, as diff(1).\n" },
 	{ "aslr", do_aslr, aslr_opts, "[--samples N] [--compat | --exec PROGRAM [-- ARGS]]",
 	  "measure the address-space randomisation of fresh processes",
 	  "  Starts N fresh processes (default 100: a tiny static PIE sampler, its\n"
