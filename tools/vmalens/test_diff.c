@@ -23,24 +23,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unit_test.h"
+
 /* Enough for diff of the big snapshots; the old reader needed GBs. */
 #define MEM_LIMIT	(512UL << 20)
 /* Not a time limit on diff: it only stops a hung one. */
 #define HANG_SECS	120
 
-static int failures, checks;
 static const char *vmalens;
 static char tmpdir[] = "/tmp/test_diff.XXXXXX";
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
 
 /* --- snapshots ------------------------------------------------------- */
 

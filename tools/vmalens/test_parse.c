@@ -27,18 +27,7 @@
 #include "aslr.h"
 #include "lens.h"
 #include "main.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
+#include "unit_test.h"
 
 #define CHECK_STR(got, want) \
 	CHECK(!strcmp((got), (want)), "got '%s', want '%s'", (got), (want))
