@@ -157,6 +157,12 @@ struct task_table {
 
 int tasks_print(const struct task_table *t);
 
+/*
+ * "query --json" (probe.c): l->v[i] is the VMA at or above addr (i ==
+ * l->nr: none); @below is the end of the VMA below l->v[0], 0 if none.
+ */
+void query_json(const struct vma_list *l, size_t i, uint64_t addr, uint64_t below);
+
 int do_show(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_query(int argc, char **argv);

@@ -272,10 +272,17 @@ out:
 
 /* --- query ------------------------------------------------------------ */
 
-static void query_json(const struct vma_list *l, size_t i, uint64_t addr)
+/* Where the gap below l->v[j] starts: the end of the VMA before it. */
+static uint64_t gap_below(const struct vma_list *l, size_t j, uint64_t below)
+{
+	return j ? l->v[j - 1].end : below;
+}
+
+void query_json(const struct vma_list *l, size_t i, uint64_t addr, uint64_t below)
 {
 	bool found = i < l->nr;
-	uint64_t gap_start = found && i ? l->v[i - 1].end : 0;
+	size_t prev = found ? i - 1 : l->nr - 1;	/* valid if found && i, or l->nr */
+	uint64_t gap_start = found ? gap_below(l, i, below) : 0;
 
 	jsonw_start_object(json_wtr);
 	jsonw_hex_field(json_wtr, "addr", addr);
@@ -286,10 +293,8 @@ static void query_json(const struct vma_list *l, size_t i, uint64_t addr)
 	else
 		jsonw_null(json_wtr);
 	jsonw_name(json_wtr, "prev");
-	if (found && i)
-		vma_json(l, i - 1, 0);
-	else if (!found && l->nr)
-		vma_json(l, l->nr - 1, 0);
+	if ((found && i) || (!found && l->nr))
+		vma_json(l, prev, l->v[prev].start - gap_below(l, prev, below));
 	else
 		jsonw_null(json_wtr);
 	jsonw_hex_field(json_wtr, "gap_start", found ? gap_start :
@@ -302,7 +307,8 @@ static void query_json(const struct vma_list *l, size_t i, uint64_t addr)
 	jsonw_end_object(json_wtr);
 }
 
-static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t addr)
+static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t addr,
+			uint64_t below)
 {
 	static char path[PLAIN_NAME_MAX];
 	char size[32], perms[5], name[64];
@@ -321,7 +327,7 @@ static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t 
 				    &mark, 1, 0, 0, NULL);
 		return;
 	}
-	gap_start = i ? l->v[i - 1].end : 0;
+	gap_start = gap_below(l, i, below);
 	vma_perms(&l->v[i], perms);
 	if (l->v[i].start <= addr)
 		printf("pid %d: 0x%" PRIx64 " is in the %s VMA 0x%" PRIx64 "-0x%" PRIx64
@@ -339,8 +345,12 @@ static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t 
 	draw_around(l, lo, i + 1, i ? l->v[lo].start : 0, l->v[i].end, &mark, 1, 0, 0, NULL);
 }
 
-/* A list [prev, vma] from VMALENS_IOC_QUERY; *idx = 1, or l->nr if none. */
-static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, size_t *idx)
+/*
+ * A list [prev, vma] from VMALENS_IOC_QUERY; *idx = 1, or l->nr if none;
+ * *below: where the VMA below the first one ends (0 if none).
+ */
+static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, size_t *idx,
+			uint64_t *below)
 {
 	static char name[PATH_MAX + 64];
 	struct vmalens_mm_layout lay;
@@ -366,6 +376,7 @@ static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, si
 	if (!vma_list_add_rec(l, &q.vma, name))
 		goto oom;
 	*idx = l->nr - 1;
+	*below = have_prev ? p.gap_start : q.gap_start;
 	if (!dev_layout(fd, pid, &lay))
 		l->guard = lay.stack_guard_gap;
 	l->source = SRC_MODULE;
@@ -378,7 +389,7 @@ oom:
 int do_query(int argc, char **argv)
 {
 	struct vma_list l = { 0 };
-	uint64_t addr;
+	uint64_t addr, below = 0;
 	size_t i = 0;
 	pid_t pid;
 	int fd, ret;
@@ -393,7 +404,7 @@ int do_query(int argc, char **argv)
 
 	fd = dev_open();
 	if (fd >= 0) {
-		ret = query_module(fd, pid, addr, &l, &i);
+		ret = query_module(fd, pid, addr, &l, &i, &below);
 		close(fd);
 		if (ret < 0)
 			return EXIT_ERR;
@@ -409,9 +420,9 @@ int do_query(int argc, char **argv)
 		i = vma_find(&l, addr);
 	}
 	if (json_output)
-		query_json(&l, i, addr);
+		query_json(&l, i, addr, below);
 	else
-		query_plain(pid, &l, i, addr);
+		query_plain(pid, &l, i, addr, below);
 	vma_list_free(&l);
 	return EXIT_OK;
 }

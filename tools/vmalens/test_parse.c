@@ -244,6 +244,87 @@ static void test_vmas_printers(void)
 	vma_list_free(&l);
 }
 
+static const struct vma_list *query_list;
+static size_t query_idx;
+static uint64_t query_addr, query_below;
+
+static int query_printer(char *unused)
+{
+	(void)unused;
+	query_json(query_list, query_idx, query_addr, query_below);
+	return 0;
+}
+
+/* "gap_before" of the "prev" (or "vma") object of query --json; -1 if none. */
+static int64_t query_gap(const struct vma_list *l, size_t i, uint64_t addr, uint64_t below,
+			 const char *key)
+{
+	struct json_object *o, *v, *g;
+	int64_t gap = -1;
+	char *out;
+	int ret;
+
+	query_list = l;
+	query_idx = i;
+	query_addr = addr;
+	query_below = below;
+	out = capture(query_printer, "", true, &ret);
+	o = json_tokener_parse(out);
+	CHECK(o != NULL, "invalid JSON: %s", out);
+	if (o && json_object_object_get_ex(o, key, &v) && v &&
+	    json_object_object_get_ex(v, "gap_before", &g))
+		gap = json_object_get_int64(g);
+	json_object_put(o);
+	return gap;
+}
+
+/*
+ * query --json: "gap_before" of "prev" is the gap between it and the VMA
+ * below it, from the whole list (/proc, or above the last VMA) or, when
+ * the module gave only [prev, vma], from the end of the one below prev.
+ */
+static void test_query_json(void)
+{
+	static const struct vmalens_vma recs[] = {
+		{ .start = 0x400000, .end = 0x401000, .kind = VMALENS_KIND_FILE,
+		  .prot = VMALENS_VMA_READ },
+		{ .start = 0x600000, .end = 0x621000, .kind = VMALENS_KIND_HEAP,
+		  .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE },
+		{ .start = 0x621000, .end = 0x622000, .kind = VMALENS_KIND_ANON,
+		  .prot = VMALENS_VMA_READ },
+		{ .start = 0x7f0000000000, .end = 0x7f0000001000, .kind = VMALENS_KIND_ANON,
+		  .prot = VMALENS_VMA_READ },
+	};
+	struct vma_list all = { 0 }, two = { 0 };
+	int64_t g;
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		CHECK(vma_list_add_rec(&all, &recs[i], "") != NULL, "add %zu", i);
+	CHECK(vma_list_add_rec(&two, &recs[0], "") && vma_list_add_rec(&two, &recs[1], ""),
+	      "add two");
+
+	g = query_gap(&all, 1, 0x600000, 0, "prev");
+	CHECK(g == 0x400000, "prev is the first VMA: gap_before %" PRId64, g);
+	g = query_gap(&all, 2, 0x621000, 0, "prev");
+	CHECK(g == 0x1ff000, "prev below a gap: gap_before %" PRId64, g);
+	g = query_gap(&all, 2, 0x621000, 0, "vma");
+	CHECK(g == 0, "vma touching prev: gap_before %" PRId64, g);
+	g = query_gap(&all, 3, 0x7f0000000000, 0, "prev");
+	CHECK(g == 0, "prev touching the one below: gap_before %" PRId64, g);
+	g = query_gap(&all, all.nr, 0x7f0000002000, 0, "prev");
+	CHECK(g == 0x7f0000000000 - 0x622000, "above the last VMA: gap_before %" PRId64, g);
+	/* the module's [prev, vma]: the VMA below prev ended at 0x300000 */
+	g = query_gap(&two, 1, 0x600000, 0x300000, "prev");
+	CHECK(g == 0x100000, "module prev: gap_before %" PRId64, g);
+	g = query_gap(&two, 1, 0x600000, 0x300000, "vma");
+	CHECK(g == 0x1ff000, "module vma: gap_before %" PRId64, g);
+	g = query_gap(&two, 0, 0x300000, 0x200000, "vma");
+	CHECK(g == 0x200000, "module vma without prev: gap_before %" PRId64, g);
+	vma_list_free(&all);
+	vma_list_free(&two);
+}
+
 /*
  * A name that could drive the terminal: plain output escapes control
  * bytes and the backslash as /proc does (\ooo); JSON keeps its escapes.
@@ -967,6 +1048,7 @@ int main(int argc, char **argv)
 	test_layout();
 	test_tasks();
 	test_vmas_printers();
+	test_query_json();
 	test_names_escaped();
 	test_aslr_stats();
 	test_aslr_mmap_first();
