@@ -162,6 +162,8 @@ int tasks_print(const struct task_table *t);
  * l->nr: none); @below is the end of the VMA below l->v[0], 0 if none.
  */
 void query_json(const struct vma_list *l, size_t i, uint64_t addr, uint64_t below);
+/* The end of a dry-run's mapping at @addr: @len rounded up to @page_size. */
+uint64_t dryrun_end(uint64_t addr, uint64_t len, uint64_t page_size);
 
 int do_show(int argc, char **argv);
 int do_probe(int argc, char **argv);

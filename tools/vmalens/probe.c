@@ -190,7 +190,16 @@ int dryrun_request(pid_t pid, uint64_t len, struct vmalens_unmapped_area *ua, in
 	return 0;
 }
 
-static void probe_plain(const struct vmalens_unmapped_area *ua, const struct vma_list *l)
+uint64_t dryrun_end(uint64_t addr, uint64_t len, uint64_t page_size)
+{
+	/* unknown, or not a power of two: the length as asked */
+	if (!page_size || (page_size & (page_size - 1)))
+		return addr + len;
+	return addr + ((len + page_size - 1) & ~(page_size - 1));
+}
+
+static void probe_plain(const struct vmalens_unmapped_area *ua, const struct vma_list *l,
+			uint64_t page_size)
 {
 	static char file[PLAIN_NAME_MAX];
 	char size[32], flags[128];
@@ -225,12 +234,13 @@ static void probe_plain(const struct vmalens_unmapped_area *ua, const struct vma
 		draw_around(l, lo, hi < l->nr ? hi + 1 : hi, bottom, top, marks, nm, 0, 0, NULL);
 	else
 		draw_around(l, lo, hi < l->nr ? hi + 1 : hi, bottom, top, marks, nm, ua->addr,
-			    ua->addr + ((ua->len + 4095) & ~4095ULL), "the probed mmap");
+			    dryrun_end(ua->addr, ua->len, page_size), "the probed mmap");
 }
 
 int do_probe(int argc, char **argv)
 {
 	struct vmalens_unmapped_area ua;
+	struct vmalens_mm_layout lay = { 0 };
 	struct vma_list l = { 0 };
 	int fd, file_fd, ret;
 	pid_t pid;
@@ -256,9 +266,10 @@ int do_probe(int argc, char **argv)
 	if (json_output) {
 		dryrun_json(&ua);
 	} else {
-		if (!ua.error && dev_vmas(fd, pid, &l))
+		/* the layout for the page size the mapping is rounded to */
+		if (!ua.error && (dev_layout(fd, pid, &lay) || dev_vmas(fd, pid, &l)))
 			goto out_fd;
-		probe_plain(&ua, ua.error ? NULL : &l);
+		probe_plain(&ua, ua.error ? NULL : &l, lay.page_size);
 	}
 	ret = EXIT_OK;
 out_fd:

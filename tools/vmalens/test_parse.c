@@ -325,6 +325,19 @@ static void test_query_json(void)
 	vma_list_free(&two);
 }
 
+/* probe draws the dry-run's mapping rounded to the task's page size. */
+static void test_dryrun_end(void)
+{
+	CHECK(dryrun_end(0x7f0000000000, 1, 4096) == 0x7f0000001000, "4K page");
+	CHECK(dryrun_end(0x7f0000000000, 4096, 4096) == 0x7f0000001000, "4K page, exact");
+	CHECK(dryrun_end(0x7f0000000000, 4096, 16384) == 0x7f0000004000,
+	      "16K page: 0x%" PRIx64, dryrun_end(0x7f0000000000, 4096, 16384));
+	CHECK(dryrun_end(0x7f0000000000, 65537, 65536) == 0x7f0000020000,
+	      "64K page: 0x%" PRIx64, dryrun_end(0x7f0000000000, 65537, 65536));
+	CHECK(dryrun_end(0x7f0000000000, 5000, 0) == 0x7f0000000000 + 5000,
+	      "page size unknown: 0x%" PRIx64, dryrun_end(0x7f0000000000, 5000, 0));
+}
+
 /*
  * A name that could drive the terminal: plain output escapes control
  * bytes and the backslash as /proc does (\ooo); JSON keeps its escapes.
@@ -1049,6 +1062,7 @@ int main(int argc, char **argv)
 	test_tasks();
 	test_vmas_printers();
 	test_query_json();
+	test_dryrun_end();
 	test_names_escaped();
 	test_aslr_stats();
 	test_aslr_mmap_first();
