@@ -162,6 +162,13 @@ int tasks_print(const struct task_table *t);
  * l->nr: none); @below is the end of the VMA below l->v[0], 0 if none.
  */
 void query_json(const struct vma_list *l, size_t i, uint64_t addr, uint64_t below);
+/*
+ * "query" at @addr above the last VMA: *last, the VMA to draw (none from
+ * @task_size up), and *top, where the gap above it ends: @task_size, or
+ * if that is unknown (0) @addr.  False if there is no VMA to draw.
+ */
+bool query_above(const struct vma_list *l, uint64_t addr, uint64_t task_size,
+		 size_t *last, uint64_t *top);
 /* The end of a dry-run's mapping at @addr: @len rounded up to @page_size. */
 uint64_t dryrun_end(uint64_t addr, uint64_t len, uint64_t page_size);
 

@@ -318,13 +318,30 @@ void query_json(const struct vma_list *l, size_t i, uint64_t addr, uint64_t belo
 	jsonw_end_object(json_wtr);
 }
 
+bool query_above(const struct vma_list *l, uint64_t addr, uint64_t task_size,
+		 size_t *last, uint64_t *top)
+{
+	size_t n = l->nr;
+
+	/* [vsyscall] sits above task_size, outside the mm: leave it out */
+	while (task_size && n > 0 && l->v[n - 1].start >= task_size)
+		n--;
+	if (!n)
+		return false;
+	*last = n - 1;
+	*top = task_size ? task_size : addr;
+	if (*top < l->v[n - 1].end)
+		*top = l->v[n - 1].end;
+	return true;
+}
+
 static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t addr,
-			uint64_t below)
+			uint64_t below, uint64_t task_size)
 {
 	static char path[PLAIN_NAME_MAX];
 	char size[32], perms[5], name[64];
 	struct map_mark mark = { addr, NULL };
-	uint64_t gap_start;
+	uint64_t gap_start, top;
 	size_t lo;
 
 	snprintf(name, sizeof(name), "0x%" PRIx64, addr);
@@ -332,10 +349,8 @@ static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t 
 	if (i == l->nr) {
 		printf("pid %d: 0x%" PRIx64 " is not mapped: above the last VMA%s\n", pid, addr,
 		       l->nr ? "" : " (there are none)");
-		if (l->nr)
-			draw_around(l, l->nr - 1, l->nr, l->v[l->nr - 1].start,
-				    addr + 1 > l->v[l->nr - 1].end ? addr + 1 : l->v[l->nr - 1].end,
-				    &mark, 1, 0, 0, NULL);
+		if (query_above(l, addr, task_size, &lo, &top))
+			draw_around(l, lo, lo + 1, l->v[lo].start, top, &mark, 1, 0, 0, NULL);
 		return;
 	}
 	gap_start = gap_below(l, i, below);
@@ -358,10 +373,11 @@ static void query_plain(pid_t pid, const struct vma_list *l, size_t i, uint64_t 
 
 /*
  * A list [prev, vma] from VMALENS_IOC_QUERY; *idx = 1, or l->nr if none;
- * *below: where the VMA below the first one ends (0 if none).
+ * *below: where the VMA below the first one ends (0 if none); *task_size
+ * from the layout (0 if unread).
  */
 static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, size_t *idx,
-			uint64_t *below)
+			uint64_t *below, uint64_t *task_size)
 {
 	static char name[PATH_MAX + 64];
 	struct vmalens_mm_layout lay;
@@ -370,8 +386,12 @@ static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, si
 	int ret;
 
 	ret = dev_query(fd, pid, addr, true, &q, name, sizeof(name));
-	if (ret == -ENOENT)
-		return 1;	/* above the last VMA: the caller reads them all */
+	if (ret == -ENOENT) {
+		/* above the last VMA: the caller reads them all; the gap ends at task_size */
+		if (!dev_layout(fd, pid, &lay))
+			*task_size = lay.task_size;
+		return 1;
+	}
 	if (ret)
 		return -1;
 	if (q.gap_start) {
@@ -388,8 +408,10 @@ static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, si
 		goto oom;
 	*idx = l->nr - 1;
 	*below = have_prev ? p.gap_start : q.gap_start;
-	if (!dev_layout(fd, pid, &lay))
+	if (!dev_layout(fd, pid, &lay)) {
 		l->guard = lay.stack_guard_gap;
+		*task_size = lay.task_size;
+	}
 	l->source = SRC_MODULE;
 	return 0;
 oom:
@@ -400,7 +422,7 @@ oom:
 int do_query(int argc, char **argv)
 {
 	struct vma_list l = { 0 };
-	uint64_t addr, below = 0;
+	uint64_t addr, below = 0, task_size = 0;
 	size_t i = 0;
 	pid_t pid;
 	int fd, ret;
@@ -415,7 +437,7 @@ int do_query(int argc, char **argv)
 
 	fd = dev_open();
 	if (fd >= 0) {
-		ret = query_module(fd, pid, addr, &l, &i, &below);
+		ret = query_module(fd, pid, addr, &l, &i, &below, &task_size);
 		close(fd);
 		if (ret < 0)
 			return EXIT_ERR;
@@ -433,7 +455,7 @@ int do_query(int argc, char **argv)
 	if (json_output)
 		query_json(&l, i, addr, below);
 	else
-		query_plain(pid, &l, i, addr, below);
+		query_plain(pid, &l, i, addr, below, task_size);
 	vma_list_free(&l);
 	return EXIT_OK;
 }

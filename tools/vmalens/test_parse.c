@@ -339,6 +339,46 @@ static void test_dryrun_end(void)
 }
 
 /*
+ * query above the last VMA: the gap above it runs to task_size (to the
+ * address if task_size is unknown), never past 2^64, and [vsyscall],
+ * above task_size, is not the VMA drawn.
+ */
+static void test_query_above(void)
+{
+	static const struct vmalens_vma recs[] = {
+		{ .start = 0x400000, .end = 0x401000, .kind = VMALENS_KIND_FILE },
+		{ .start = 0x7ffc00000000, .end = 0x7ffc00021000, .kind = VMALENS_KIND_STACK },
+		{ .start = 0xffffffffff600000, .end = 0xffffffffff601000,
+		  .kind = VMALENS_KIND_SPECIAL },
+	};
+	const uint64_t task_size = 0x7ffffffff000;
+	struct vma_list l = { 0 };
+	uint64_t top = 0;
+	size_t last = 99;
+	bool ok;
+
+	CHECK(!query_above(&l, 0x1000, task_size, &last, &top), "no VMAs");
+	CHECK(vma_list_add_rec(&l, &recs[0], "") && vma_list_add_rec(&l, &recs[1], "[stack]"),
+	      "add");
+	ok = query_above(&l, 0x7ffd00000000, task_size, &last, &top);
+	CHECK(ok && last == 1 && top == task_size, "to task_size: %d %zu 0x%" PRIx64,
+	      ok, last, top);
+	ok = query_above(&l, UINT64_MAX, task_size, &last, &top);
+	CHECK(ok && last == 1 && top == task_size, "no wrap: %d %zu 0x%" PRIx64, ok, last, top);
+	ok = query_above(&l, 0x7ffd00000000, 0, &last, &top);
+	CHECK(ok && last == 1 && top == 0x7ffd00000000, "task_size unknown: %d %zu 0x%" PRIx64,
+	      ok, last, top);
+	ok = query_above(&l, UINT64_MAX, 0, &last, &top);
+	CHECK(ok && last == 1 && top == UINT64_MAX, "unknown, no wrap: %d %zu 0x%" PRIx64,
+	      ok, last, top);
+	CHECK(vma_list_add_rec(&l, &recs[2], "[vsyscall]") != NULL, "add vsyscall");
+	ok = query_above(&l, 0x7ffd00000000, task_size, &last, &top);
+	CHECK(ok && last == 1 && top == task_size, "[vsyscall] left out: %d %zu 0x%" PRIx64,
+	      ok, last, top);
+	vma_list_free(&l);
+}
+
+/*
  * A name that could drive the terminal: plain output escapes control
  * bytes and the backslash as /proc does (\ooo); JSON keeps its escapes.
  * From /proc/PID/maps, whose only escape is \012, the name is the same.
@@ -1063,6 +1103,7 @@ int main(int argc, char **argv)
 	test_vmas_printers();
 	test_query_json();
 	test_dryrun_end();
+	test_query_above();
 	test_names_escaped();
 	test_aslr_stats();
 	test_aslr_mmap_first();
