@@ -240,6 +240,27 @@ static char *read_back(FILE *f)
 }
 
 /*
+ * In a child: make in, out and err its standard input, output and error.
+ * When this test itself was started with a standard stream closed, tmpfile()
+ * may have handed out that number, so each is first moved above 2: dup2()
+ * onto 0 must not close the file that is to become 1.
+ */
+static int child_stdio(int in, int out, int err)
+{
+	int fds[3] = { in, out, err }, i;
+
+	for (i = 0; i < 3; i++) {
+		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (fds[i] < 0)
+			return -1;
+	}
+	for (i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			return -1;
+	return 0;
+}
+
+/*
  * vmalens ARGS... (NULL-terminated) with stdin from in (NULL: /dev/null),
  * under MEM_LIMIT of address space.
  */
@@ -268,8 +289,8 @@ static void run(struct result *r, const char *in, ...)
 		struct rlimit rl = { MEM_LIMIT, MEM_LIMIT };
 		int fd = open(in ? in : "/dev/null", O_RDONLY);
 
-		if (fd < 0 || dup2(fd, 0) < 0 || dup2(fileno(out), 1) < 0 ||
-		    dup2(fileno(err), 2) < 0 || setrlimit(RLIMIT_AS, &rl))
+		if (fd < 0 || child_stdio(fd, fileno(out), fileno(err)) ||
+		    setrlimit(RLIMIT_AS, &rl))
 			_exit(125);
 		alarm(HANG_SECS);
 		execv(vmalens, (char **)argv);
