@@ -63,14 +63,17 @@ const struct option global_opts[] = {
 };
 
 const struct cmd main_cmds[] = {
-	{ "show", do_show, show_opts, "[PID] [--full] [--len SIZE]",
+	{ "show", do_show, show_opts,
+	  "[PID] [--full] [--len SIZE] [--hint ADDR] [--flags LIST] [--pgoff N] "
+	  "[--file PATH] [--mode auto|topdown|bottomup]",
 	  "draw the address-space map of a process, with its layout summary",
 	  "  A summary (layout mode, mmap_base, brk, stack, task_size and VA bits,\n"
 	  "  page size, ASLR in force, where the next mmap of --len bytes, default\n"
 	  "  one page, would land), then the map from task_size down to 0: one band\n"
 	  "  per region, one row per gap with its size, mmap_base, brk and the next\n"
 	  "  mmap marked.  Neighbouring VMAs of one file, or of anonymous memory, are\n"
-	  "  grouped; --full draws one band per VMA.  Needs the module.\n"
+	  "  grouped; --full draws one band per VMA.  --len and the other mmap\n"
+	  "  arguments are probe's, for the next mmap.  Needs the module.\n"
 	  PID_DETAILS },
 	{ "layout", do_layout, NULL, "[PID]",
 	  "show the address-space layout parameters of a process",

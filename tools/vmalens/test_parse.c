@@ -9,6 +9,7 @@
  *
  * Exits 1 if any check fails.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -801,6 +802,102 @@ out:
 	free(man);
 }
 
+/* "--no-gaps" as a man page spells it: "\-\-no\-gaps". */
+static void man_option(const char *name, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *name && n + 3 < len; name++) {
+		if (*name == '-')
+			buf[n++] = '\\';
+		buf[n++] = *name;
+	}
+	buf[n] = '\0';
+}
+
+/* @text holds "--@name" as a whole option name, not a prefix of one. */
+static bool has_option(const char *text, const char *dashes, const char *name)
+{
+	size_t d = strlen(dashes), n = strlen(name);
+	const char *p;
+
+	for (p = strstr(text, dashes); p; p = strstr(p + 1, dashes))
+		if (!strncmp(p + d, name, n) && !isalnum((unsigned char)p[d + n]) &&
+		    p[d + n] != '-' && p[d + n] != '\\')
+			return true;
+	return false;
+}
+
+/*
+ * Every option of the tables is in the man page's OPTIONS, in its
+ * command's help ("vmalens CMD --help") and in the bash completion; every
+ * option the man page's OPTIONS entries name is in a table.
+ */
+static void test_option_drift(const char *manpage)
+{
+	char *man = slurp(manpage), *compl, *opts, *help, *p, mname[64], path[PATH_MAX];
+	const struct option *o;
+	const struct cmd *cmd;
+	size_t help_len;
+	FILE *f;
+
+	/* doc/vmalens.1 -> doc/../tools/vmalens/completion/vmalens.bash */
+	p = strrchr(manpage, '/');
+	snprintf(path, sizeof(path), "%.*s/../tools/vmalens/completion/vmalens.bash",
+		 p ? (int)(p - manpage) : 1, p ? manpage : ".");
+	compl = slurp(path);
+	CHECK(man && compl, "cannot read %s or %s", manpage, path);
+	opts = man ? strstr(man, "\n.SH OPTIONS\n") : NULL;
+	CHECK(opts != NULL, "no OPTIONS section in %s", manpage);
+	if (!opts || !compl)
+		goto out;
+	p = strstr(opts + 1, "\n.SH ");
+	if (p)
+		*p = '\0';
+	for (o = global_opts; o->name; o++) {
+		man_option(o->name, mname, sizeof(mname));
+		CHECK(has_option(opts, "\\-\\-", mname), "global --%s not in OPTIONS", o->name);
+		CHECK(!strcmp(o->name, "version") || has_option(compl, "--", o->name),
+		      "global --%s not in the completion", o->name);
+	}
+	for (cmd = main_cmds; cmd->name; cmd++) {
+		f = open_memstream(&help, &help_len);
+		print_cmd_usage(f, cmd);
+		fclose(f);
+		for (o = cmd->opts; o && o->name; o++) {
+			man_option(o->name, mname, sizeof(mname));
+			CHECK(has_option(opts, "\\-\\-", mname), "%s --%s not in OPTIONS",
+			      cmd->name, o->name);
+			CHECK(has_option(help, "--", o->name), "%s --%s not in its help",
+			      cmd->name, o->name);
+			CHECK(has_option(compl, "--", o->name), "%s --%s not in the completion",
+			      cmd->name, o->name);
+		}
+		free(help);
+	}
+	/* the reverse: each ".B \-\-NAME"-like entry of OPTIONS */
+	for (p = strstr(opts, "\n.TP\n"); p; p = strstr(p + 1, "\n.TP\n")) {
+		const char *q = strstr(p + 5, "\\-\\-");
+		char name[32] = "", *d;
+		bool known = false;
+
+		if (!q || q > strchrnul(p + 5, '\n'))
+			continue;
+		sscanf(q + 4, "%31[a-z\\-]", name);
+		for (d = name; (d = strstr(d, "\\-")); )
+			memmove(d, d + 1, strlen(d));
+		for (o = global_opts; o->name && !known; o++)
+			known = !strcmp(o->name, name);
+		for (cmd = main_cmds; cmd->name && !known; cmd++)
+			for (o = cmd->opts; o && o->name && !known; o++)
+				known = !strcmp(o->name, name);
+		CHECK(known, "OPTIONS documents unknown option '--%s'", name);
+	}
+out:
+	free(compl);
+	free(man);
+}
+
 /* Every line of @text at most 80 columns; @what names it. */
 static void check_width(const char *what, const char *text)
 {
@@ -1111,6 +1208,7 @@ int main(int argc, char **argv)
 	test_pid_names();
 	test_map();
 	test_drift(argv[1]);
+	test_option_drift(argv[1]);
 	test_help_width();
 	if (argc > 2) {
 		test_binary(argv[2]);
