@@ -57,6 +57,7 @@ const struct option global_opts[] = {
 	OPT_FLAG("json", 'j'),
 	OPT_FLAG("pretty", 'p'),
 	OPT_FLAG("help", 'h'),
+	OPT_FLAG("quiet", 'q'),
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	OPT_FLAG("version", 'V'),	/* before the command only */
 	{ 0 }
@@ -162,6 +163,7 @@ void print_usage(FILE *f)
 		"    -j, --json      JSON output (errors too: {\"error\": ...} on stdout)\n"
 		"    -p, --pretty    indented JSON output (implies --json)\n"
 		"    -h, --help      this help, or with COMMAND the help of COMMAND\n"
+		"    -q, --quiet     no notes on stderr (which source a fallback read)\n"
 		"    --color[=WHEN]  colour: never, always, auto (default: on a terminal)\n"
 		"    -V, --version   same as '%s version' (before the command only)\n"
 		"\nPID is a pid, \"self\" or a process name (as for pidof); it defaults\n"

@@ -17,6 +17,7 @@ const char *bin_name = "vmalens";
 int output_lost_status = EXIT_ERR;
 bool json_output;
 bool pretty_output;
+bool quiet;
 json_writer_t *json_wtr;
 
 /*
@@ -48,6 +49,20 @@ void p_err(const char *fmt, ...)
 	} else {
 		fprintf(stderr, "Error: %s\n", msg);
 	}
+}
+
+/* "note: ..." on stderr, with --json too; nothing with --quiet. */
+void p_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	fputs("note: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
 int usage_err(const char *cmd, const char *fmt, ...)
@@ -184,6 +199,9 @@ static int global_set_opt(int c, const char *arg, bool *help)
 	case 'h':
 		*help = true;
 		return 0;
+	case 'q':
+		quiet = true;
+		return 0;
 	case OPT_COLOR:
 		return set_color_mode(arg);
 	}
@@ -199,7 +217,7 @@ int parse_global_opts(int argc, char **argv, bool *help, bool *version)
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jphV", global_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jphqV", global_opts, NULL)) != -1) {
 		if (c == 'V') {
 			*version = true;
 			continue;
@@ -230,7 +248,7 @@ static int cmd_parse_opts(const struct cmd *cmd, int argc, char **argv, char **a
 	opterr = 0;
 	optind = 0;		/* glibc: start afresh, after the global pass */
 	/* "-": arguments come back in order as 1, not permuted */
-	while ((c = getopt_long(argc, argv, "-:jph", t, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:jphq", t, NULL)) != -1) {
 		if (c == 1) {
 			args[n++] = optarg;
 			continue;

@@ -24,6 +24,8 @@ extern bool json_output;
  */
 extern int output_lost_status;
 extern bool pretty_output;
+/* --quiet: no notes on stderr (which source a fallback read); errors stay */
+extern bool quiet;
 extern json_writer_t *json_wtr;
 
 /*
@@ -65,6 +67,7 @@ void print_wrapped(FILE *f, int col, const char *text);
 const struct cmd *cmd_find(const struct cmd *cmds, const char *name);
 
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -974,6 +974,17 @@ static void test_binary(const char *bin)
 	rc = run(cmd, out, sizeof(out));
 	CHECK(rc == 0 && out[0] == '[' && valid_json(out), "vmas self --json: %d %.200s", rc, out);
 
+	/* Without the module: a note says which source was read; not with -q. */
+	if (access("/dev/vmalens", F_OK)) {
+		snprintf(cmd, sizeof(cmd), "%s vmas self 2>&1 >/dev/null", bin);
+		rc = run(cmd, out, sizeof(out));
+		CHECK(rc == 0 && !strncmp(out, "note: /dev/vmalens not available", 32),
+		      "the fallback's note: %d %s", rc, out);
+		snprintf(cmd, sizeof(cmd), "%s vmas self -q 2>&1 >/dev/null", bin);
+		rc = run(cmd, out, sizeof(out));
+		CHECK(rc == 0 && !*out, "-q: %d %s", rc, out);
+	}
+
 	snprintf(cmd, sizeof(cmd), "%s nosuchcommand 2>&1", bin);
 	rc = run(cmd, out, sizeof(out));
 	CHECK(rc == EXIT_USAGE && strstr(out, "Error: unknown command 'nosuchcommand'"),

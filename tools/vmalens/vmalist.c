@@ -271,8 +271,8 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 	err = procmap_query_all(fd, l);
 	if (!err) {
 		l->source = SRC_PROCMAP_QUERY;
-		fprintf(stderr, "note: %s not available; read the VMAs with PROCMAP_QUERY on %s (no kind/flags from the module)\n",
-			VMALENS_DEVICE, path);
+		p_note("%s not available; read the VMAs with PROCMAP_QUERY on %s (no kind/flags from the module)",
+		       VMALENS_DEVICE, path);
 		close(fd);
 		return 0;
 	}
@@ -296,8 +296,8 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 		return -1;
 	}
 	free(text);
-	fprintf(stderr, "note: %s not available and no PROCMAP_QUERY (kernel < 6.11); read %s\n",
-		VMALENS_DEVICE, path);
+	p_note("%s not available and no PROCMAP_QUERY (kernel < 6.11); read %s",
+	       VMALENS_DEVICE, path);
 	return 0;
 }
 
