@@ -186,6 +186,24 @@ static int count_maps(pid_t pid)
 	return n;
 }
 
+/* The lines of /proc/PID/maps with an x in the perms, [vsyscall] aside. */
+static int count_exec_maps(pid_t pid)
+{
+	char path[64], *maps, *line, *save = NULL, perms[5];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = slurp(path, NULL);
+	if (!maps)
+		return -1;
+	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%*x-%*x %4s", perms) == 1 && perms[2] == 'x' &&
+		    !strstr(line, "[vsyscall]"))
+			n++;
+	free(maps);
+	return n;
+}
+
 /*
  * Every line of /proc/PID/maps must be a row of "vmas": the same range,
  * perms and path.  Returns the number missing, naming the first.
@@ -380,6 +398,16 @@ TEST_F_TIMEOUT(cli, vmas_lists_every_vma_of_proc_maps, 300)
 	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(NULL, strstr(r.out, "-- gap ")) TH_LOG("--no-gaps:\n%s", r.out);
 	EXPECT_EQ(count_maps(t.pid) + 1, count_lines(r.out, NULL));
+
+	/* the filter against /proc's own perms, in both outputs */
+	run_cli(&r, NULL, "vmas", num(t.pid), "--perm", "x", NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(count_exec_maps(t.pid) + 1, count_lines(r.out, NULL)) TH_LOG("%s", r.out);
+	run_cli(&r, NULL, "--json", "vmas", num(t.pid), "--perm", "x", NULL);
+	arr = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, arr) TH_LOG("%s", why);
+	EXPECT_EQ(count_exec_maps(t.pid), (int)json_object_array_length(arr));
+	json_object_put(arr);
 
 	run_cli(&r, NULL, "--json", "vmas", num(t.pid), NULL);
 	EXPECT_EQ(0, r.status);

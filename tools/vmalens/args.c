@@ -21,6 +21,51 @@
 struct lens_opts lopt;
 int color_mode = -1;
 
+/* "LOW-HIGH", two hex addresses, LOW below HIGH. */
+static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
+{
+	const char *dash = strchr(s, '-');
+	char low[32];
+
+	if (!dash || (size_t)(dash - s) >= sizeof(low))
+		return -EINVAL;
+	memcpy(low, s, dash - s);
+	low[dash - s] = '\0';
+	if (parse_addr(low, lo) || parse_addr(dash + 1, hi) || *lo >= *hi)
+		return -EINVAL;
+	return 0;
+}
+
+/* vmas' filters and columns. */
+static int cmd_set_vmas_opt(const char *cmd, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_FILTER:
+		lopt.filter = arg;
+		break;
+	case OPT_RANGE:
+		if (parse_range(arg, &lopt.range_lo, &lopt.range_hi))
+			return usage_err(cmd, "invalid --range '%s': expected LOW-HIGH, hex, LOW below HIGH",
+					 arg);
+		break;
+	case OPT_PERM:
+		if (!*arg || arg[strspn(arg, "rwxps")])
+			return usage_err(cmd, "invalid --perm '%s': expected letters of r, w, x, p, s",
+					 arg);
+		lopt.perm = arg;
+		break;
+	case OPT_BYTES:
+		lopt.bytes = true;
+		break;
+	case OPT_DISTANCE:
+		if (parse_addr(arg, &lopt.distance_from))
+			return usage_err(cmd, "invalid --distance '%s': expected a hex address", arg);
+		lopt.have_distance = true;
+		break;
+	}
+	return 0;
+}
+
 int cmd_set_opt(const char *cmd, int opt, const char *arg)
 {
 	uint64_t n;
@@ -79,6 +124,8 @@ int cmd_set_opt(const char *cmd, int opt, const char *arg)
 	case OPT_EXEC:
 		aslr_exec = (char *)arg;
 		break;
+	default:
+		return cmd_set_vmas_opt(cmd, opt, arg);
 	}
 	return 0;
 }

@@ -45,7 +45,11 @@ static int do_version(int argc, char **argv);
 	OPT_VALUE("file", OPT_FILE), OPT_VALUE("mode", OPT_MODE)
 
 static const struct option show_opts[] = { OPT_FLAG("full", OPT_FULL), MMAP_OPTS, { 0 } };
-static const struct option vmas_opts[] = { OPT_FLAG("no-gaps", OPT_NO_GAPS), { 0 } };
+static const struct option vmas_opts[] = {
+	OPT_FLAG("no-gaps", OPT_NO_GAPS), OPT_VALUE("filter", OPT_FILTER),
+	OPT_VALUE("range", OPT_RANGE), OPT_VALUE("perm", OPT_PERM),
+	OPT_FLAG("bytes", OPT_BYTES), OPT_VALUE("distance", OPT_DISTANCE), { 0 }
+};
 static const struct option probe_opts[] = { MMAP_OPTS, { 0 } };
 static const struct option tasks_opts[] = { OPT_VALUE("sort", OPT_SORT), { 0 } };
 static const struct option aslr_opts[] = {
@@ -81,13 +85,20 @@ const struct cmd main_cmds[] = {
 	  "  Prints mmap_base, the legacy/top-down choice, brk, stack, vdso,\n"
 	  "  randomisation bits and the stack guard gap, one field a line.\n"
 	  PID_DETAILS },
-	{ "vmas", do_vmas, vmas_opts, "[PID] [--no-gaps]",
+	{ "vmas", do_vmas, vmas_opts,
+	  "[PID] [--no-gaps] [--filter TEXT] [--range LOW-HIGH] [--perm LETTERS] "
+	  "[--bytes] [--distance ADDR]",
 	  "list the VMAs of a process, with the gaps between them",
 	  "  One row per VMA: range, size, perms, kind, offset, path; a gap row\n"
 	  "  where two VMAs do not touch (with the stack guard gap), unless\n"
 	  "  --no-gaps.  With --json: an array of VMA objects, each with\n"
 	  "  \"gap_before\".  Reads /dev/vmalens; without the module, the kernel's\n"
 	  "  PROCMAP_QUERY (6.11+) or /proc/PID/maps (kind guessed, no flags).\n"
+	  "  Filters (no gap rows then): --filter, names that contain TEXT;\n"
+	  "  --range, VMAs that overlap [LOW, HIGH) (hex); --perm, VMAs with every\n"
+	  "  letter of r, w, x, p, s (--perm wx: writable and executable, which\n"
+	  "  the table highlights).  --bytes: exact sizes.  --distance: each VMA's\n"
+	  "  start minus ADDR (hex), a column, or \"distance\" in JSON.\n"
 	  PID_DETAILS },
 	{ "query", do_query, NULL, "PID ADDR",
 	  "show the VMA that covers an address, or the gap it lies in",

@@ -24,6 +24,12 @@ struct lens_opts {
 	const char *sort;		/* --sort pid|maps|total_vm */
 	bool full;			/* show --full */
 	bool no_gaps;			/* vmas --no-gaps */
+	const char *filter;		/* vmas --filter TEXT */
+	uint64_t range_lo, range_hi;	/* vmas --range LOW-HIGH; range_hi 0: none */
+	const char *perm;		/* vmas --perm LETTERS */
+	bool bytes;			/* vmas --bytes */
+	bool have_distance;		/* vmas --distance ADDR */
+	uint64_t distance_from;
 };
 
 extern struct lens_opts lopt;
@@ -111,11 +117,16 @@ int read_vmas(pid_t pid, struct vma_list *l);
 /* /proc/PID/maps text to a list (exposed for the unit test). */
 int parse_proc_maps(char *text, struct vma_list *l);
 
-/* JSON and plain printers shared by vmas, show and diff. */
+/* One VMA object of the JSON output of vmas, show and query. */
 void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before);
-void vmas_print(const struct vma_list *l, bool gaps);
-/* "vmas": the JSON array, or the table with gap rows unless --no-gaps */
+/* The same, left open for more keys; close with jsonw_end_object(). */
+void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before);
+/*
+ * "vmas": the JSON array, or the table with gap rows unless --no-gaps or
+ * a filter; only the VMAs vma_selected() passes.
+ */
 void vmas_list_show(const struct vma_list *l);
+bool vma_selected(const struct lvma *v);
 
 /* The address-space map (map.c). */
 struct map_mark {

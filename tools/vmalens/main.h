@@ -55,6 +55,7 @@ enum {
 	OPT_COLOR = 0x80,
 	OPT_LEN = 0x100, OPT_HINT, OPT_FLAGS, OPT_PGOFF, OPT_FILE, OPT_MODE,
 	OPT_FULL, OPT_NO_GAPS, OPT_SORT, OPT_SAMPLES, OPT_COMPAT, OPT_EXEC,
+	OPT_FILTER, OPT_RANGE, OPT_PERM, OPT_BYTES, OPT_DISTANCE,
 };
 
 /* The global options before the command; EXIT_OK, else the exit status. */

@@ -200,6 +200,107 @@ static int vmas_printer(char *unused)
 	return 0;
 }
 
+/* Rows of a plain table, header and gap rows included. */
+static int rows(const char *out)
+{
+	int n = 0;
+
+	for (; *out; out++)
+		n += *out == '\n';
+	return n;
+}
+
+/*
+ * vmas --filter, --range, --perm, --bytes and --distance on the list of
+ * test_vmas_printers(): a file VMA r-x at 0x400000, the heap rw- right
+ * above it, the stack rw- far above.
+ */
+static void test_vmas_filters(const struct vma_list *l)
+{
+	char *out;
+	int ret;
+
+	vmas_arg = l;
+	lopt.filter = "stack";
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(rows(out) == 2 && strstr(out, "[stack]") && !strstr(out, " -- gap "),
+	      "--filter stack:\n%s", out);
+	out = capture(vmas_printer, "", true, &ret);
+	CHECK(valid_json(out) && !strncmp(out, "[{\"start\":\"0x7ffc00000000\"", 26) &&
+	      strstr(out, "\"gap_before\":140720304283648,") && !strstr(out, "},{"),
+	      "--filter stack, JSON, gap to the heap: %s", out);
+	lopt.filter = "nothing has this";
+	out = capture(vmas_printer, "", true, &ret);
+	CHECK(!strcmp(out, "[]\n"), "--filter without a match: %s", out);
+	lopt.filter = NULL;
+
+	lopt.range_lo = 0x400fff;
+	lopt.range_hi = 0x401001;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(rows(out) == 3 && strstr(out, "0x000000400000-") && strstr(out, "0x000000401000-"),
+	      "--range 400fff-401001 overlaps file and heap:\n%s", out);
+	lopt.range_lo = 0x402000;
+	lopt.range_hi = 0x7ffc00000000;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(rows(out) == 1, "--range over the gap alone lists nothing:\n%s", out);
+	lopt.range_lo = lopt.range_hi = 0;
+
+	lopt.perm = "x";
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(rows(out) == 2 && strstr(out, " r-xp "), "--perm x:\n%s", out);
+	lopt.perm = "wx";
+	out = capture(vmas_printer, "", true, &ret);
+	CHECK(!strcmp(out, "[]\n"), "--perm wx, none here: %s", out);
+	lopt.perm = "rp";
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(rows(out) == 4, "--perm rp, all three:\n%s", out);
+	lopt.perm = NULL;
+
+	lopt.bytes = true;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(strstr(out, "                4096 r-xp ") && strstr(out, "              135168 rw-p ") &&
+	      strstr(out, " -- gap 140720304283648, guard 1048576\n"), "--bytes:\n%s", out);
+	lopt.bytes = false;
+
+	lopt.have_distance = true;
+	lopt.distance_from = 0x401000;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(strstr(out, " OFFSET   DISTANCE            PATH\n") &&
+	      strstr(out, " 00000000 -0x1000             /opt/b") &&
+	      strstr(out, " 00000000 +0x0                \n") &&
+	      strstr(out, " 00000000 +0x7ffbffbff000     [stack]\n"), "--distance:\n%s", out);
+	out = capture(vmas_printer, "", true, &ret);
+	CHECK(valid_json(out) && strstr(out, "\"guard_before\":0,\"distance\":-4096}") &&
+	      strstr(out, "\"distance\":0}"), "--distance, JSON: %s", out);
+	lopt.have_distance = false;
+}
+
+/* A writable and executable VMA stands out in colour, and only it. */
+static void test_vmas_wx(void)
+{
+	static const struct vmalens_vma recs[] = {
+		{ .start = 0x10000, .end = 0x11000, .kind = VMALENS_KIND_ANON,
+		  .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE | VMALENS_VMA_EXEC },
+		{ .start = 0x11000, .end = 0x12000, .kind = VMALENS_KIND_ANON,
+		  .prot = VMALENS_VMA_READ | VMALENS_VMA_EXEC },
+	};
+	struct vma_list l = { 0 };
+	char *out;
+	int ret;
+
+	CHECK(vma_list_add_rec(&l, &recs[0], "") && vma_list_add_rec(&l, &recs[1], ""), "add");
+	vmas_arg = &l;
+	color_mode = 1;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(strstr(out, " \033[1;31mrwxp\033[0m ") && strstr(out, " r-xp ") &&
+	      !strstr(out, "31mr-xp"), "W+X highlighted:\n%s", out);
+	color_mode = 0;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(strstr(out, " rwxp ") && !strchr(out, '\033'), "no colour:\n%s", out);
+	color_mode = -1;
+	vma_list_free(&l);
+}
+
 /* vmas: the module's records through the printers every source shares. */
 static void test_vmas_printers(void)
 {
@@ -242,6 +343,7 @@ static void test_vmas_printers(void)
 	out = capture(vmas_printer, "", false, &ret);
 	CHECK(!strstr(out, " -- gap "), "--no-gaps:\n%s", out);
 	lopt.no_gaps = false;
+	test_vmas_filters(&l);
 	vma_list_free(&l);
 }
 
@@ -984,6 +1086,11 @@ static void test_binary(const char *bin)
 		rc = run(cmd, out, sizeof(out));
 		CHECK(rc == 0 && !*out, "-q: %d %s", rc, out);
 	}
+	/* --perm x: exactly the executable rows, at least the vmalens text */
+	snprintf(cmd, sizeof(cmd), "%s --quiet vmas self --perm x --no-gaps", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == 0 && strstr(out, "vmalens-host\n") && !strstr(out, "rw-p") &&
+	      !strstr(out, "r--p"), "--perm x: %d %s", rc, out);
 
 	snprintf(cmd, sizeof(cmd), "%s nosuchcommand 2>&1", bin);
 	rc = run(cmd, out, sizeof(out));
@@ -1074,6 +1181,13 @@ static void test_binary_usage(const char *bin)
 		{ "--color=pink vmas", "invalid --color 'pink'" },
 		{ "version --version", "'--version' is not an option of version" },
 		{ "aslr --samples 1", "--samples must be between 2 and " },
+		{ "vmas --range 5-5", "invalid --range '5-5': expected LOW-HIGH" },
+		{ "vmas --range 0x10", "invalid --range '0x10'" },
+		{ "vmas --range 10-0x0x20", "invalid --range '10-0x0x20'" },
+		{ "vmas --perm rwz", "invalid --perm 'rwz': expected letters of r, w, x, p, s" },
+		{ "vmas --perm ''", "invalid --perm ''" },
+		{ "vmas --distance 12g", "invalid --distance '12g': expected a hex address" },
+		{ "show --bytes", "'--bytes' is not an option of show (it is one of vmas)" },
 		/* after "--", a word that begins with "-" is an argument */
 		{ "vmas -- -vmalens-nosuch", "no process named '-vmalens-nosuch'" },
 	};
@@ -1209,6 +1323,7 @@ int main(int argc, char **argv)
 	test_layout();
 	test_tasks();
 	test_vmas_printers();
+	test_vmas_wx();
 	test_query_json();
 	test_dryrun_end();
 	test_query_above();

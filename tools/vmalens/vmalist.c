@@ -326,8 +326,11 @@ static bool path_deleted(const char *path)
 	return len > n && !strcmp(path + len - n, " (deleted)");
 }
 
-/* The keys of "vmas --json" (doc/vmalens.1); stable. */
-void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before)
+/*
+ * The keys of "vmas --json" (doc/vmalens.1); stable.  The object is left
+ * open for a command's own keys (vmas --distance).
+ */
+void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before)
 {
 	const struct lvma *v = &l->v[i];
 	char dev[16], perms[5];
@@ -352,67 +355,10 @@ void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before)
 		jsonw_null(json_wtr);
 	jsonw_uint_field(json_wtr, "gap_before", gap_before);
 	jsonw_uint_field(json_wtr, "guard_before", vma_gap_guard(l, i, gap_before));
+}
+
+void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before)
+{
+	vma_json_open(l, i, gap_before);
 	jsonw_end_object(json_wtr);
-}
-
-static enum color kind_color(uint32_t kind)
-{
-	switch (kind) {
-	case VMALENS_KIND_STACK: return C_STACK;
-	case VMALENS_KIND_HEAP: return C_HEAP;
-	case VMALENS_KIND_FILE: return C_FILE;
-	case VMALENS_KIND_ANON: return C_ANON;
-	default: return C_SPECIAL;
-	}
-}
-
-/*
- * Hex digits of the address column: 12 for a 48-bit space, 14 or 16 for
- * larger ones.  x86's [vsyscall] page (in /proc/PID/maps only) is far
- * above task_size and does not widen the column.
- */
-static int addr_digits(const struct vma_list *l)
-{
-	size_t i = l->nr;
-
-	while (i > 0 && l->v[i - 1].start >= 0xff00000000000000ULL)
-		i--;
-	if (!i || l->v[i - 1].end <= (1ULL << 48))
-		return 12;
-	return l->v[i - 1].end <= (1ULL << 56) ? 14 : 16;
-}
-
-/*
- * RANGE SIZE PERM KIND OFFSET PATH, one row per VMA; with gaps, a row
- * "RANGE -- gap SIZE[, guard SIZE]" wherever two VMAs do not touch.
- */
-void vmas_print(const struct vma_list *l, bool gaps)
-{
-	static char name[PLAIN_NAME_MAX];
-	int w = addr_digits(l);
-	char size[32], guard[32], perms[5];
-	uint64_t prev_end = 0, gap, g;
-	size_t i;
-
-	printf("%-*s %10s %-4s %-7s %-8s %s\n", 2 * w + 5, "RANGE", "SIZE", "PERM",
-	       "KIND", "OFFSET", "PATH");
-	for (i = 0; i < l->nr; i++) {
-		const struct lvma *v = &l->v[i];
-
-		gap = v->start - prev_end;
-		if (gaps && gap) {
-			printf("%s0x%0*" PRIx64 "-0x%0*" PRIx64 " -- gap %s", col(C_GAP),
-			       w, prev_end, w, v->start, human_size(gap, size, sizeof(size)));
-			g = vma_gap_guard(l, i, gap);
-			if (g)
-				printf(", guard %s", human_size(g, guard, sizeof(guard)));
-			printf("%s\n", col_end());
-		}
-		vma_perms(v, perms);
-		printf("0x%0*" PRIx64 "-0x%0*" PRIx64 " %10s %-4s %s%-7s%s %08" PRIx64 " %s\n",
-		       w, v->start, w, v->end, human_size(v->end - v->start, size, sizeof(size)),
-		       perms, col(kind_color(v->kind)), vma_kind_name(v->kind), col_end(),
-		       v->offset, plain_str(v->name, name, sizeof(name)));
-		prev_end = v->end;
-	}
 }

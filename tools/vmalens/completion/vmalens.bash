@@ -14,7 +14,7 @@ _vmalens_cmd_opts()
 {
 	case $1 in
 	show)	echo "--full --len --hint --flags --pgoff --file --mode" ;;
-	vmas)	echo "--no-gaps" ;;
+	vmas)	echo "--no-gaps --filter --range --perm --bytes --distance" ;;
 	probe)	echo "--len --hint --flags --pgoff --file --mode" ;;
 	tasks)	echo "--sort" ;;
 	aslr)	echo "--samples --compat --exec" ;;
@@ -83,7 +83,8 @@ _vmalens()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		--len|--hint|--flags|--pgoff|--file|--mode|--sort|--samples|--exec)
+		--len|--hint|--flags|--pgoff|--file|--mode|--sort|--samples|--exec|\
+		--filter|--range|--perm|--distance)
 			((i++)) ;;
 		-*)	;;
 		*)	if [ -z "$cmd" ]; then cmd=$w; else ((npos++)); fi ;;
@@ -96,7 +97,8 @@ _vmalens()
 	--flags) compopt -o nospace 2>/dev/null
 		COMPREPLY=($(compgen -W "$(_vmalens_flags "$cur")" -- "$cur")); return ;;
 	--file|--exec) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	--len|--hint|--pgoff|--samples) return ;;
+	--len|--hint|--pgoff|--samples|--filter|--range|--distance) return ;;
+	--perm)	COMPREPLY=($(compgen -W "r w x wx rx rw p s" -- "$cur")); return ;;
 	esac
 	case $cur in
 	--color=*) COMPREPLY=($(compgen -P --color= -W "never always auto" -- "${cur#--color=}"))
