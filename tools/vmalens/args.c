@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The options of the reader's commands, colour, and the parsers of their
- * arguments: sizes, addresses, mmap flag names, errno names.
+ * arguments: sizes, addresses, mmap flag names.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -308,28 +308,4 @@ const char *mmap_flag_names(uint32_t flags, char *buf, size_t len)
 			used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
 					 used ? "," : "", mmap_flags[i].name);
 	return buf;
-}
-
-const char *errno_name(int err)
-{
-	static const struct {
-		int err;
-		const char *name;
-	} names[] = {
-		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
-		{ EINTR, "EINTR" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
-		{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
-		{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-		{ EINVAL, "EINVAL" }, { ENFILE, "ENFILE" }, { EMFILE, "EMFILE" },
-		{ ENOTTY, "ENOTTY" }, { ETXTBSY, "ETXTBSY" }, { EFBIG, "EFBIG" },
-		{ ENOSPC, "ENOSPC" }, { EOVERFLOW, "EOVERFLOW" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENAMETOOLONG, "ENAMETOOLONG" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return NULL;
 }

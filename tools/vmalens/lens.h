@@ -55,7 +55,6 @@ int parse_size(const char *s, uint64_t *out);	/* 4096, 4K, 1M, 2G, 1T */
 int parse_count(const char *s, uint64_t *out);	/* pages, samples: no suffix */
 int parse_addr(const char *s, uint64_t *out);	/* hex, 0x optional */
 int parse_mmap_flags(const char *s, uint32_t *out, const char **bad);
-const char *errno_name(int err);		/* "ENOMEM", or NULL */
 const char *mmap_flag_names(uint32_t flags, char *buf, size_t len);
 
 /* One VMA, from whichever source. */
@@ -180,6 +179,12 @@ void query_json(const struct vma_list *l, size_t i, uint64_t addr, uint64_t belo
  */
 bool query_above(const struct vma_list *l, uint64_t addr, uint64_t task_size,
 		 size_t *last, uint64_t *top);
+/*
+ * A dry-run's answer (probe.c), as probe prints it and as show's
+ * "next_mmap": a failure by its errno's name, "E<n>" for one without.
+ */
+void dryrun_json(const struct vmalens_unmapped_area *ua);
+void dryrun_line(FILE *f, const struct vmalens_unmapped_area *ua);
 /* The end of a dry-run's mapping at @addr: @len rounded up to @page_size. */
 uint64_t dryrun_end(uint64_t addr, uint64_t len, uint64_t page_size);
 

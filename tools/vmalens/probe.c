@@ -49,7 +49,7 @@ static const char *mode_name(uint32_t mode)
 /* The JSON keys of probe (doc/vmalens.1), also show's "next_mmap". */
 void dryrun_json(const struct vmalens_unmapped_area *ua)
 {
-	const char *e = ua->error ? errno_name(-ua->error) : NULL;
+	const char *e = ua->error ? strerrorname_np(-ua->error) : NULL;
 	char ebuf[16];
 
 	jsonw_start_object(json_wtr);
@@ -101,7 +101,7 @@ void dryrun_line(FILE *f, const struct vmalens_unmapped_area *ua)
 
 	human_size(ua->len, size, sizeof(size));
 	if (ua->error) {
-		const char *e = errno_name(-ua->error);
+		const char *e = strerrorname_np(-ua->error);
 
 		fprintf(f, "%s%s%s (%s): mmap of %s would fail", col(C_MARK),
 			e ? e : "error", col_end(), strerror(-ua->error), size);

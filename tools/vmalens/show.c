@@ -16,8 +16,6 @@
 
 #define ADDR_NO_RANDOMIZE	0x0040000	/* include/uapi/linux/personality.h */
 
-void dryrun_json(const struct vmalens_unmapped_area *ua);
-void dryrun_line(FILE *f, const struct vmalens_unmapped_area *ua);
 int dryrun_request(pid_t pid, uint64_t len, struct vmalens_unmapped_area *ua, int *file_fd);
 
 struct aslr_state {

@@ -428,6 +428,15 @@ static void test_query_json(void)
 	vma_list_free(&two);
 }
 
+static const struct vmalens_unmapped_area *dryrun_arg;
+
+static int dryrun_printer(char *unused)
+{
+	(void)unused;
+	dryrun_json(dryrun_arg);
+	return 0;
+}
+
 /* probe draws the dry-run's mapping rounded to the task's page size. */
 static void test_dryrun_end(void)
 {
@@ -439,6 +448,29 @@ static void test_dryrun_end(void)
 	      "64K page: 0x%" PRIx64, dryrun_end(0x7f0000000000, 65537, 65536));
 	CHECK(dryrun_end(0x7f0000000000, 5000, 0) == 0x7f0000000000 + 5000,
 	      "page size unknown: 0x%" PRIx64, dryrun_end(0x7f0000000000, 5000, 0));
+}
+
+/* A failed dry-run names its errno, from the C library's own table. */
+static void test_dryrun_error(void)
+{
+	struct vmalens_unmapped_area ua = { .pid = 7, .len = 4096, .error = -ENOMEM };
+	char *out = NULL;
+	size_t len;
+	FILE *f;
+	int ret;
+
+	f = open_memstream(&out, &len);
+	dryrun_line(f, &ua);
+	fclose(f);
+	CHECK(!strncmp(out, "ENOMEM (Cannot allocate memory): mmap of 4.0 KiB would fail", 59),
+	      "plain: %s", out);
+	free(out);
+	dryrun_arg = &ua;
+	CHECK(strstr(capture(dryrun_printer, "", true, &ret), "\"error\":\"ENOMEM\""),
+	      "JSON ENOMEM");
+	ua.error = -4000;	/* no errno has that number */
+	CHECK(strstr(capture(dryrun_printer, "", true, &ret), "\"error\":\"E4000\""),
+	      "JSON E4000");
 }
 
 /*
@@ -679,7 +711,6 @@ static void test_args(void)
 	CHECK(!parse_mmap_flags("shared,fixed_noreplace,populate", &f, &bad) &&
 	      f == (0x01 | 0x100000 | 0x8000), "flags 0x%x", f);
 	CHECK(parse_mmap_flags("private,bogus", &f, &bad) && !strcmp(bad, "bogus"), "bad flag");
-	CHECK_STR(errno_name(ENOMEM), "ENOMEM");
 }
 
 /* One process of a fake /proc: DIR/NAME/comm and DIR/NAME/cmdline. */
@@ -1326,6 +1357,7 @@ int main(int argc, char **argv)
 	test_vmas_wx();
 	test_query_json();
 	test_dryrun_end();
+	test_dryrun_error();
 	test_query_above();
 	test_names_escaped();
 	test_aslr_stats();
