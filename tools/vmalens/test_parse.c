@@ -1295,6 +1295,79 @@ static void kill_child(pid_t pid)
 	}
 }
 
+/* The state letter of /proc/PID/stat, or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Without the module, each reason /proc gives no VMAs has the message the
+ * module's errno has: a zombie has no address space (ENXIO), a missing pid
+ * is no such process (ESRCH), and a process of another user needs
+ * CAP_SYS_PTRACE (EPERM; run as nobody when we are root).
+ */
+static void test_binary_proc_errors(const char *bin)
+{
+	char cmd[PATH_MAX + 256], out[8192], want[160], dir[] = "/tmp/vmalens-test-bin.XXXXXX";
+	pid_t zombie;
+	int rc, i;
+
+	if (!access("/dev/vmalens", F_OK))
+		return;		/* the module answers, not /proc */
+	zombie = fork();
+	if (zombie == 0)
+		_exit(0);
+	CHECK(zombie > 0, "fork: %s", strerror(errno));
+	for (i = 0; i < 1000 && proc_state(zombie) != 'Z'; i++)
+		usleep(1000);
+	snprintf(cmd, sizeof(cmd), "%s vmas %d 2>&1", bin, (int)zombie);
+	rc = run(cmd, out, sizeof(out));
+	snprintf(want, sizeof(want),
+		 "Error: process %d has no address space (a kernel thread or a zombie)\n",
+		 (int)zombie);
+	CHECK(rc == EXIT_ERR && !strcmp(out, want), "zombie: %d %s", rc, out);
+	waitpid(zombie, NULL, 0);
+
+	snprintf(cmd, sizeof(cmd), "%s vmas 999999999 2>&1", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == EXIT_ERR && !strcmp(out, "Error: no such process: 999999999\n"),
+	      "missing pid: %d %s", rc, out);
+
+	if (geteuid() != 0 || !mkdtemp(dir))
+		return;
+	/* a copy nobody may run, wherever the build tree is */
+	snprintf(cmd, sizeof(cmd), "chmod 755 %s && cp %s %s/vmalens && "
+		 "setpriv --reuid=65534 --regid=65534 --clear-groups %s/vmalens version",
+		 dir, bin, dir, dir);
+	if (run(cmd, out, sizeof(out))) {
+		printf("test_parse: skipped vmas as nobody: nobody cannot run %s/vmalens\n", dir);
+		goto out;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --reuid=65534 --regid=65534 --clear-groups %s/vmalens vmas %d 2>&1",
+		 dir, (int)getpid());
+	rc = run(cmd, out, sizeof(out));
+	snprintf(want, sizeof(want), "Error: not allowed to inspect process %d: needs CAP_SYS_PTRACE",
+		 (int)getpid());
+	CHECK(rc == EXIT_ERR && strstr(out, want) == out, "as nobody: %d %s", rc, out);
+out:
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "%s", cmd);
+}
+
 /*
  * Names on the host, without the module: the errors come before the
  * device is opened, and vmas reads /proc when there is no /dev/vmalens.
@@ -1373,6 +1446,7 @@ int main(int argc, char **argv)
 		test_binary_usage(argv[2]);
 		test_binary_full(argv[2]);
 		test_binary_pid_names(argv[2]);
+		test_binary_proc_errors(argv[2]);
 	}
 
 	printf("test_parse: %d checks, %d failed\n", checks, failures);

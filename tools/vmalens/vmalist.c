@@ -249,6 +249,50 @@ static uint64_t default_guard(void)
 	return (uint64_t)pages * sysconf(_SC_PAGESIZE);
 }
 
+/* CAP_SYS_PTRACE in our effective set, from /proc/self/status. */
+static bool have_cap_sys_ptrace(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return eff & (1ULL << 19);	/* CAP_SYS_PTRACE */
+}
+
+/*
+ * Why /proc gave no VMAs for pid, told as the module tells the same
+ * cause (explain_pid_error()): no such pid; a pid without an address
+ * space (PROCMAP_QUERY's ESRCH, or maps empty, while /proc/PID exists);
+ * or ptrace access refused, which for a caller with CAP_SYS_PTRACE is
+ * the kernel's ptrace policy, a cause the module never has.
+ */
+static void explain_proc_error(pid_t pid, int err, const char *what)
+{
+	char dir[32];
+
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if ((err == ENOENT || err == ESRCH) && access(dir, F_OK))
+		err = ESRCH;
+	else if (err == ENOENT || err == ESRCH)
+		err = ENXIO;
+	else if (err == EACCES)
+		err = EPERM;
+	if (err == EPERM && have_cap_sys_ptrace())
+		p_err("not allowed to inspect process %d: /proc/%d/maps refused it despite CAP_SYS_PTRACE (Yama's ptrace_scope=3, an LSM, or a process of another user namespace)",
+		      pid, pid);
+	else if (err == EPERM)
+		p_err("not allowed to inspect process %d: needs CAP_SYS_PTRACE (without it, /proc shows only your own processes)",
+		      pid);
+	else
+		explain_pid_error(pid, err, what);
+}
+
 int proc_vmas(pid_t pid, struct vma_list *l)
 {
 	char path[64], *text;
@@ -257,14 +301,7 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		err = errno;
-		if (err == ENOENT)
-			p_err("no such process: %d (no %s)", pid, path);
-		else if (err == EACCES || err == EPERM)
-			p_err("cannot read %s: permission denied; reading another user's process needs root (ptrace access)",
-			      path);
-		else
-			p_err("cannot open %s: %s", path, strerror(err));
+		explain_proc_error(pid, errno, path);
 		return -1;
 	}
 	l->guard = default_guard();
@@ -278,7 +315,7 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 	}
 	if (err != -ENOTTY && err != -EINVAL) {
 		close(fd);
-		explain_pid_error(pid, -err, "PROCMAP_QUERY");
+		explain_proc_error(pid, -err, "PROCMAP_QUERY");
 		return -1;
 	}
 	vma_list_free(l);
@@ -296,6 +333,11 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 		return -1;
 	}
 	free(text);
+	if (!l->nr) {		/* a live address space has VMAs */
+		vma_list_free(l);
+		explain_proc_error(pid, ESRCH, path);
+		return -1;
+	}
 	p_note("%s not available and no PROCMAP_QUERY (kernel < 6.11); read %s",
 	       VMALENS_DEVICE, path);
 	return 0;
