@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1295,6 +1296,78 @@ static void kill_child(pid_t pid)
 	}
 }
 
+/*
+ * Run "vmalens -q vmas self" and @arg with its stdout and stderr on a
+ * pseudo-terminal, NO_COLOR set or not; what it wrote, up to len bytes,
+ * into out.  The exit status.
+ */
+static int run_on_pty(const char *bin, bool no_color, char *out, size_t len, const char *arg)
+{
+	size_t n = 0;
+	ssize_t got;
+	int fd, st;
+	pid_t pid;
+
+	pid = forkpty(&fd, NULL, NULL, NULL);
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (no_color)
+			setenv("NO_COLOR", "1", 1);
+		else
+			unsetenv("NO_COLOR");
+		execl(bin, bin, "-q", "vmas", "self", arg, (char *)NULL);
+		_exit(127);
+	}
+	/* EIO once the child is gone and the output drained */
+	while (n + 1 < len && (got = read(fd, out + n, len - 1 - n)) > 0)
+		n += got;
+	out[n] = '\0';
+	close(fd);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* On a terminal: colour by default, none with NO_COLOR or in JSON. */
+static void test_pty_colour(const char *bin)
+{
+	char out[65536];
+	int rc;
+
+	rc = run_on_pty(bin, false, out, sizeof(out), NULL);
+	CHECK(rc == 0 && strstr(out, "\033["), "no colour on a terminal: %d %.300s", rc, out);
+	rc = run_on_pty(bin, true, out, sizeof(out), NULL);
+	CHECK(rc == 0 && strstr(out, "RANGE") && !strstr(out, "\033["),
+	      "colour with NO_COLOR: %d %.300s", rc, out);
+	rc = run_on_pty(bin, false, out, sizeof(out), "--json");
+	CHECK(rc == 0 && out[0] == '[' && !strstr(out, "\033["), "JSON on a terminal: %d %.300s",
+	      rc, out);
+}
+
+/*
+ * Colour by default only on a terminal; never with NO_COLOR there, and
+ * never in JSON, even with --color=always.
+ */
+static void test_binary_colour(const char *bin)
+{
+	char cmd[512], out[65536];
+	int fd, rc;
+
+	fd = posix_openpt(O_RDWR | O_NOCTTY);
+	if (fd < 0) {
+		printf("test_parse: skipped colour on a terminal: no pseudo-terminal: %s\n",
+		       strerror(errno));
+	} else {
+		close(fd);
+		test_pty_colour(bin);
+	}
+	snprintf(cmd, sizeof(cmd), "%s --json --color=always vmas self 2>/dev/null", bin);
+	rc = run(cmd, out, sizeof(out));
+	CHECK(rc == 0 && valid_json(out) && !strstr(out, "\033["),
+	      "--json --color=always: %d %.300s", rc, out);
+}
+
 /* The state letter of /proc/PID/stat, or 0. */
 static char proc_state(pid_t pid)
 {
@@ -1447,6 +1520,7 @@ int main(int argc, char **argv)
 		test_binary_full(argv[2]);
 		test_binary_pid_names(argv[2]);
 		test_binary_proc_errors(argv[2]);
+		test_binary_colour(argv[2]);
 	}
 
 	printf("test_parse: %d checks, %d failed\n", checks, failures);
