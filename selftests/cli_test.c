@@ -1170,4 +1170,101 @@ TEST_F_TIMEOUT(cli, name_of_two_processes_fails_listing_both, 300)
 	target_kill(high);
 }
 
+static bool is_zombie(pid_t pid)
+{
+	char path[64], *stat, *paren;
+	bool z;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	stat = slurp(path, NULL);
+	paren = stat ? strrchr(stat, ')') : NULL;
+	z = paren && paren[1] == ' ' && paren[2] == 'Z';
+	free(stat);
+	return z;
+}
+
+/* The keys both of vmas' sources must agree on, for VMA i of each array. */
+static int same_vma(struct json_object *a, struct json_object *b, char *why, size_t len)
+{
+	static const char *const keys[] = { "start", "end", "perms", "offset", "dev", "path",
+					     "kind" };
+	struct json_object *x, *y;
+	size_t k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		x = jget(a, keys[k]);
+		y = jget(b, keys[k]);
+		if (!x || !y || strcmp(json_object_get_string(x), json_object_get_string(y))) {
+			snprintf(why, len, "%s: %s (module) vs %s (/proc) in %s",
+				 keys[k], x ? json_object_get_string(x) : "-",
+				 y ? json_object_get_string(y) : "-", json_object_get_string(a));
+			return -1;
+		}
+	}
+	if (json_object_get_uint64(jget(a, "inode")) != json_object_get_uint64(jget(b, "inode"))) {
+		snprintf(why, len, "inode differs in %s", json_object_get_string(a));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The same process read through the module and, with /dev hidden, through
+ * the kernel's own interfaces (PROCMAP_QUERY or /proc/PID/maps): the same
+ * VMAs, and for a zombie and a missing pid the same message.
+ */
+TEST_F_TIMEOUT(cli, module_and_fallback_agree, 300)
+{
+	struct json_object *mod, *proc, *v;
+	struct run r = { 0 }, fb = { 0 };
+	char why[1024] = "";
+	struct target t;
+	size_t i, j = 0;
+	pid_t zombie;
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, NULL, "--json", "vmas", num(t.pid), NULL);
+	run_cli(&fb, hide_device, "--json", "vmas", num(t.pid), NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	ASSERT_EQ(0, fb.status) TH_LOG("%s", fb.err);
+	EXPECT_NE(NULL, strstr(fb.err, "note: /dev/vmalens not available")) TH_LOG("%s", fb.err);
+	mod = parse_json(r.out, why, sizeof(why));
+	proc = parse_json(fb.out, why, sizeof(why));
+	ASSERT_TRUE(mod && proc) TH_LOG("%s", why);
+	for (i = 0; i < json_object_array_length(proc); i++) {
+		v = json_object_array_get_idx(proc, i);
+		if (!strcmp(jstr(v, "path") ?: "", "[vsyscall]"))
+			continue;	/* in maps, not in the mm's tree */
+		ASSERT_LT(j, json_object_array_length(mod)) TH_LOG("/proc has more VMAs");
+		EXPECT_EQ(0, same_vma(json_object_array_get_idx(mod, j), v, why, sizeof(why)))
+			TH_LOG("VMA %zu: %s", j, why);
+		j++;
+	}
+	EXPECT_EQ(json_object_array_length(mod), j);
+	json_object_put(mod);
+	json_object_put(proc);
+	target_kill(&t);
+
+	zombie = fork();
+	if (zombie == 0)
+		_exit(0);
+	ASSERT_LT(0, zombie);
+	while (!is_zombie(zombie))
+		usleep(1000);
+	run_cli(&r, NULL, "vmas", num(zombie), NULL);
+	run_cli(&fb, hide_device, "vmas", num(zombie), NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_EQ(1, fb.status);
+	EXPECT_NE(NULL, strstr(r.err, "has no address space")) TH_LOG("%s", r.err);
+	EXPECT_STREQ(r.err, fb.err);
+	waitpid(zombie, NULL, 0);
+
+	run_cli(&r, NULL, "vmas", "999999999", NULL);
+	run_cli(&fb, hide_device, "vmas", "999999999", NULL);
+	EXPECT_STREQ("Error: no such process: 999999999\n", r.err);
+	EXPECT_STREQ(r.err, fb.err);
+	run_free(&r);
+	run_free(&fb);
+}
+
 TEST_HARNESS_MAIN
