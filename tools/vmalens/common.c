@@ -414,6 +414,13 @@ const char *human_size(unsigned long long bytes, char *buf, size_t len)
 	return buf;
 }
 
+int addr_digits(uint64_t top)
+{
+	if (top <= 1ULL << 48)
+		return 12;
+	return top <= 1ULL << 56 ? 14 : 16;
+}
+
 char *read_all(int fd, int *err)
 {
 	size_t len = 0, cap = 16384;

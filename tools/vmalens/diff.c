@@ -491,9 +491,26 @@ static void print_json(const struct pair *p, size_t nr, size_t unchanged)
 	jsonw_end_object(json_wtr);
 }
 
-static void print_range(const struct dvma *d)
+static void print_range(const struct dvma *d, int w)
 {
-	printf("0x%012" PRIx64 "-0x%012" PRIx64, d->start, d->end);
+	printf("0x%0*" PRIx64 "-0x%0*" PRIx64, w, d->start, w, d->end);
+}
+
+/* The address column's width over every VMA listed ([vsyscall] aside). */
+static int pairs_addr_digits(const struct pair *p, size_t nr)
+{
+	uint64_t top = 0;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const struct dvma *d[2] = { p[i].old, p[i].new };
+		int k;
+
+		for (k = 0; k < 2; k++)
+			if (d[k] && d[k]->start < 0xff00000000000000ULL && d[k]->end > top)
+				top = d[k]->end;
+	}
+	return addr_digits(top);
 }
 
 /*
@@ -535,7 +552,7 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 						 C_MARK, C_MARK };
 	static char s1[PLAIN_NAME_MAX], s2[32];
 	size_t counts[CH_NR] = { 0 }, i;
-	int c;
+	int c, w = pairs_addr_digits(p, nr);
 
 	for (i = 0; i < nr; i++) {
 		const struct dvma *d = p[i].new ? p[i].new : p[i].old;
@@ -544,10 +561,10 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 		printf("%s%c %-8s%s ", col(color[p[i].what]), sign[p[i].what],
 		       change_names[p[i].what], col_end());
 		if (p[i].old && p[i].new && p[i].what != CH_CHANGED) {
-			print_range(p[i].old);
+			print_range(p[i].old, w);
 			printf(" -> ");
 		}
-		print_range(d);
+		print_range(d, w);
 		if (p[i].what == CH_GROWN || p[i].what == CH_SHRUNK)
 			printf(" %s -> %s", human_size(p[i].old->end - p[i].old->start, s1, sizeof(s1)),
 			       human_size(d->end - d->start, s2, sizeof(s2)));

@@ -112,6 +112,12 @@ const char *plain_str(const char *s, char *buf, size_t len);
 
 /* "4.0 KiB", "1.5 MiB": for plain output only */
 const char *human_size(unsigned long long bytes, char *buf, size_t len);
+/*
+ * Hex digits of an address column whose highest address is @top: 12 for
+ * a 48-bit space, 14 for 56 bits, 16 above.  Every table and drawing
+ * pads its addresses ("0x%0*" PRIx64) to this width.
+ */
+int addr_digits(uint64_t top);
 
 /* vmalens aslr's options (cmd_set_opt() sets them) */
 extern int aslr_samples;

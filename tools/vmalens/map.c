@@ -213,7 +213,7 @@ static void split_gaps(const struct map_req *r, struct segs *ss)
 
 static int addr_width(const struct map_req *r)
 {
-	return r->top > (1ULL << 48) ? 16 : 12;
+	return addr_digits(r->top);
 }
 
 /* Append " <- text" for each mark at addr (or inside (lo, hi) if in_band). */

@@ -712,6 +712,12 @@ static void test_args(void)
 	CHECK(!parse_mmap_flags("shared,fixed_noreplace,populate", &f, &bad) &&
 	      f == (0x01 | 0x100000 | 0x8000), "flags 0x%x", f);
 	CHECK(parse_mmap_flags("private,bogus", &f, &bad) && !strcmp(bad, "bogus"), "bad flag");
+	CHECK(addr_digits(0) == 12 && addr_digits(0x7ffffffff000) == 12 &&
+	      addr_digits(1ULL << 48) == 12, "48-bit columns");
+	CHECK(addr_digits((1ULL << 48) + 4096) == 14 && addr_digits(1ULL << 56) == 14,
+	      "57-bit columns");
+	CHECK(addr_digits((1ULL << 56) + 4096) == 16 && addr_digits(UINT64_MAX) == 16,
+	      "64-bit columns");
 }
 
 /* One process of a fake /proc: DIR/NAME/comm and DIR/NAME/cmdline. */

@@ -77,19 +77,17 @@ static enum color kind_color(uint32_t kind)
 }
 
 /*
- * Hex digits of the address column: 12 for a 48-bit space, 14 or 16 for
- * larger ones.  x86's [vsyscall] page (in /proc/PID/maps only) is far
- * above task_size and does not widen the column.
+ * The end of the highest VMA that sets the address column's width: x86's
+ * [vsyscall] page (in /proc/PID/maps only) is far above task_size and
+ * does not widen it.
  */
-static int addr_digits(const struct vma_list *l)
+static uint64_t column_top(const struct vma_list *l)
 {
 	size_t i = l->nr;
 
 	while (i > 0 && l->v[i - 1].start >= 0xff00000000000000ULL)
 		i--;
-	if (!i || l->v[i - 1].end <= (1ULL << 48))
-		return 12;
-	return l->v[i - 1].end <= (1ULL << 56) ? 14 : 16;
+	return i ? l->v[i - 1].end : 0;
 }
 
 /* SIZE: binary units, or with --bytes the exact count. */
@@ -140,7 +138,7 @@ static void vmas_print_gap(const struct vma_list *l, size_t i, uint64_t prev_end
 static void vmas_print(const struct vma_list *l, bool gaps)
 {
 	static char name[PLAIN_NAME_MAX];
-	int w = addr_digits(l), size_w = lopt.bytes ? 20 : 10;
+	int w = addr_digits(column_top(l)), size_w = lopt.bytes ? 20 : 10;
 	char size[32], dist[32], perms[5];
 	uint64_t prev_end = 0;
 	size_t i;
