@@ -75,6 +75,8 @@ struct vma_list {
 };
 
 void vma_list_free(struct vma_list *l);
+/* The index of the first VMA ending above @addr (l->nr if none). */
+size_t vma_list_find(const struct vma_list *l, uint64_t addr);
 struct lvma *vma_list_add(struct vma_list *l, const char *name);
 struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
 			      const char *name);
@@ -147,6 +149,14 @@ struct map_req {
 };
 
 void map_draw(FILE *f, const struct map_req *r);
+/*
+ * On stdout, after a blank line: VMAs [lo, hi) of @l, one band each,
+ * from @bottom to @top, with @marks and the dry-run mapping
+ * [@new_start, @new_end) (0, 0: none) labelled @new_label.
+ */
+void map_draw_around(const struct vma_list *l, size_t lo, size_t hi, uint64_t bottom,
+		     uint64_t top, const struct map_mark *marks, size_t nr_marks,
+		     uint64_t new_start, uint64_t new_end, const char *new_label);
 /* The band label of one VMA: its path or [name], else its kind. */
 const char *vma_label(const struct lvma *v);
 

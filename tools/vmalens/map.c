@@ -359,3 +359,17 @@ void map_draw(FILE *f, const struct map_req *r)
 	free(bands.s);
 	free(segs.s);
 }
+
+void map_draw_around(const struct vma_list *l, size_t lo, size_t hi, uint64_t bottom,
+		     uint64_t top, const struct map_mark *marks, size_t nr_marks,
+		     uint64_t new_start, uint64_t new_end, const char *new_label)
+{
+	struct map_req r = {
+		.vmas = l, .first = lo, .last = hi, .bottom = bottom, .top = top,
+		.marks = marks, .nr_marks = nr_marks, .full = true,
+		.new_start = new_start, .new_end = new_end, .new_label = new_label,
+	};
+
+	putchar('\n');
+	map_draw(stdout, &r);
+}

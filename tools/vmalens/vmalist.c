@@ -80,6 +80,21 @@ static const char *const kind_names[] = {
 	[VMALENS_KIND_SPECIAL] = "special",
 };
 
+size_t vma_list_find(const struct vma_list *l, uint64_t addr)
+{
+	size_t lo = 0, hi = l->nr;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (l->v[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 const char *vma_kind_name(uint32_t kind)
 {
 	return kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "special";
