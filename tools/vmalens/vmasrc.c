@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a process's VMAs come from: the module's bulk ioctl or, without
+ * the module, the kernel's own PROCMAP_QUERY ioctl (6.11+) or the text of
+ * /proc/PID/maps, with the kind guessed from the name and each failure
+ * told as the module would tell it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "lens.h"
+#include "main.h"
+
+/* 6.11 include/uapi/linux/fs.h; Debian 12's headers (6.1) lack it. */
+#ifndef PROCMAP_QUERY
+struct procmap_query {
+	uint64_t size;
+	uint64_t query_flags;		/* in */
+	uint64_t query_addr;		/* in */
+	uint64_t vma_start;		/* out */
+	uint64_t vma_end;		/* out */
+	uint64_t vma_flags;		/* out */
+	uint64_t vma_page_size;		/* out */
+	uint64_t vma_offset;		/* out */
+	uint64_t inode;			/* out */
+	uint32_t dev_major;		/* out */
+	uint32_t dev_minor;		/* out */
+	uint32_t vma_name_size;		/* in/out */
+	uint32_t build_id_size;		/* in/out */
+	uint64_t vma_name_addr;		/* in */
+	uint64_t build_id_addr;		/* in */
+};
+#define PROCMAP_QUERY	_IOWR('f', 17, struct procmap_query)
+#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA	0x10
+#endif
+
+/* What the module calls the VMA, guessed from its /proc name. */
+static uint32_t kind_of(const char *name, uint64_t inode)
+{
+	if (!strcmp(name, "[heap]"))
+		return VMALENS_KIND_HEAP;
+	if (!strncmp(name, "[stack", 6))
+		return VMALENS_KIND_STACK;
+	if (!strcmp(name, "[vdso]"))
+		return VMALENS_KIND_VDSO;
+	if (!strncmp(name, "[vvar", 5))
+		return VMALENS_KIND_VVAR;
+	if (!strncmp(name, "[anon", 5) || !*name)
+		return VMALENS_KIND_ANON;
+	if (*name == '[')
+		return VMALENS_KIND_SPECIAL;
+	return inode || *name == '/' ? VMALENS_KIND_FILE : VMALENS_KIND_ANON;
+}
+
+/* Split buf at newlines; returns the next line (NUL-terminated) or NULL. */
+static char *next_line(char **cursor)
+{
+	char *line = *cursor, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*cursor = nl + 1;
+	} else {
+		*cursor = line + strlen(line);
+	}
+	return line;
+}
+
+/*
+ * The kernel's one escape in /proc/PID/maps (mangle_path(), "\n"): a
+ * newline in a name is "\012".  Undone, so that a name reads the same
+ * from every source; plain output escapes it again.
+ */
+static void unescape_newlines(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (!strncmp(s, "\\012", 4)) {
+			*out++ = '\n';
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* "7f..-7f.. rw-p 00000000 fd:01 1234   /path" lines */
+int parse_proc_maps(char *text, struct vma_list *l)
+{
+	char *cursor = text, *line;
+
+	while ((line = next_line(&cursor))) {
+		uint64_t start, end, offset, inode;
+		unsigned int maj, min;
+		char perms[8];
+		struct lvma *v;
+		int n = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 "%n",
+			   &start, &end, perms, &offset, &maj, &min, &inode, &n) != 7 ||
+		    strlen(perms) != 4)
+			return -EINVAL;
+		line += n;
+		while (*line == ' ')
+			line++;
+		unescape_newlines(line);
+		v = vma_list_add(l, line);
+		if (!v)
+			return -ENOMEM;
+		v->start = start;
+		v->end = end;
+		v->offset = offset;
+		v->inode = inode;
+		v->dev_major = maj;
+		v->dev_minor = min;
+		v->prot = (perms[0] == 'r' ? VMALENS_VMA_READ : 0) |
+			  (perms[1] == 'w' ? VMALENS_VMA_WRITE : 0) |
+			  (perms[2] == 'x' ? VMALENS_VMA_EXEC : 0) |
+			  (perms[3] == 's' ? VMALENS_VMA_SHARED : 0);
+		v->kind = kind_of(v->name, inode);
+	}
+	return 0;
+}
+
+static int procmap_query_all(int fd, struct vma_list *l)
+{
+	static char name[PATH_MAX + 64];
+	struct procmap_query q;
+	uint64_t addr = 0;
+	struct lvma *v;
+
+	for (;;) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA;
+		q.query_addr = addr;
+		q.vma_name_addr = (uintptr_t)name;
+		q.vma_name_size = sizeof(name);
+		if (ioctl(fd, PROCMAP_QUERY, &q))
+			return errno == ENOENT ? 0 : -errno;
+		if (!q.vma_name_size)
+			name[0] = '\0';
+		v = vma_list_add(l, name);
+		if (!v)
+			return -ENOMEM;
+		v->start = q.vma_start;
+		v->end = q.vma_end;
+		v->offset = q.vma_offset;
+		v->inode = q.inode;
+		v->dev_major = q.dev_major;
+		v->dev_minor = q.dev_minor;
+		v->prot = q.vma_flags & 0xf;	/* PROCMAP_QUERY_VMA_* = our bits */
+		v->kind = kind_of(v->name, q.inode);
+		if (q.vma_end <= addr)
+			return -EIO;
+		addr = q.vma_end;
+	}
+}
+
+static uint64_t default_guard(void)
+{
+	char line[4096], *p;
+	long pages = 256;
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			for (p = strstr(line, "stack_guard_gap="); p;
+			     p = strstr(p + 1, "stack_guard_gap="))
+				pages = strtol(p + 16, NULL, 0);
+		fclose(f);
+	}
+	return (uint64_t)pages * sysconf(_SC_PAGESIZE);
+}
+
+/* CAP_SYS_PTRACE in our effective set, from /proc/self/status. */
+static bool have_cap_sys_ptrace(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return eff & (1ULL << 19);	/* CAP_SYS_PTRACE */
+}
+
+/*
+ * Why /proc gave no VMAs for pid, told as the module tells the same
+ * cause (explain_pid_error()): no such pid; a pid without an address
+ * space (PROCMAP_QUERY's ESRCH, or maps empty, while /proc/PID exists);
+ * or ptrace access refused, which for a caller with CAP_SYS_PTRACE is
+ * the kernel's ptrace policy, a cause the module never has.
+ */
+static void explain_proc_error(pid_t pid, int err, const char *what)
+{
+	char dir[32];
+
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if ((err == ENOENT || err == ESRCH) && access(dir, F_OK))
+		err = ESRCH;
+	else if (err == ENOENT || err == ESRCH)
+		err = ENXIO;
+	else if (err == EACCES)
+		err = EPERM;
+	if (err == EPERM && have_cap_sys_ptrace())
+		p_err("not allowed to inspect process %d: /proc/%d/maps refused it despite CAP_SYS_PTRACE (Yama's ptrace_scope=3, an LSM, or a process of another user namespace)",
+		      pid, pid);
+	else if (err == EPERM)
+		p_err("not allowed to inspect process %d: needs CAP_SYS_PTRACE (without it, /proc shows only your own processes)",
+		      pid);
+	else
+		explain_pid_error(pid, err, what);
+}
+
+int proc_vmas(pid_t pid, struct vma_list *l)
+{
+	char path[64], *text;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		explain_proc_error(pid, errno, path);
+		return -1;
+	}
+	l->guard = default_guard();
+	err = procmap_query_all(fd, l);
+	if (!err) {
+		l->source = SRC_PROCMAP_QUERY;
+		p_note("%s not available; read the VMAs with PROCMAP_QUERY on %s (no kind/flags from the module)",
+		       VMALENS_DEVICE, path);
+		close(fd);
+		return 0;
+	}
+	if (err != -ENOTTY && err != -EINVAL) {
+		close(fd);
+		explain_proc_error(pid, -err, "PROCMAP_QUERY");
+		return -1;
+	}
+	vma_list_free(l);
+	l->guard = default_guard();
+	text = read_all(fd, &err);
+	close(fd);
+	if (!text) {
+		p_err("cannot read %s: %s", path, strerror(err));
+		return -1;
+	}
+	l->source = SRC_PROC_MAPS;
+	if (parse_proc_maps(text, l)) {
+		free(text);
+		p_err("cannot parse %s", path);
+		return -1;
+	}
+	free(text);
+	if (!l->nr) {		/* a live address space has VMAs */
+		vma_list_free(l);
+		explain_proc_error(pid, ESRCH, path);
+		return -1;
+	}
+	p_note("%s not available and no PROCMAP_QUERY (kernel < 6.11); read %s",
+	       VMALENS_DEVICE, path);
+	return 0;
+}
+
+int read_vmas(pid_t pid, struct vma_list *l)
+{
+	struct vmalens_mm_layout lay;
+	int fd = dev_open(), ret;
+
+	memset(l, 0, sizeof(*l));
+	/* no module, or not root: /proc still serves what ptrace allows */
+	if (fd < 0 && (errno == ENOENT || errno == EACCES || errno == EPERM))
+		return proc_vmas(pid, l);
+	if (fd < 0)
+		return dev_open_or_explain();
+	ret = dev_vmas(fd, pid, l);
+	if (!ret && !dev_layout(fd, pid, &lay))
+		l->guard = lay.stack_guard_gap;
+	close(fd);
+	return ret;
+}
