@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000

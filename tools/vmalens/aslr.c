@@ -22,7 +22,6 @@
 
 #include "aslr.h"
 #include "lens.h"
-#include "main.h"
 
 #define SAMPLER		"vmalens-aslr-sampler"
 #define SAMPLER32	"vmalens-aslr-sampler32"

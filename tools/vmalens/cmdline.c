@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 const char *bin_name = "vmalens";
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 #include "../../module/uapi/vmalens.h"
 
 static int do_help(int argc, char **argv);

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 #define MISC_DEV_FILE	"/sys/class/misc/vmalens/dev"
 

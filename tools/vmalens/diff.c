@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 struct dvma {
 	uint64_t start, end, offset;

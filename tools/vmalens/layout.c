@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 int va_bits(uint64_t task_size)
 {

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "lens.h"
-#include "main.h"
 
 /*
  * Every command prints through stdio, where a full disk or a closed file

@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "lens.h"
-#include "main.h"
 
 #define MAP_COLUMNS	100
 #define BOX_INNER	58	/* between the two borders */

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 int output_lost_status = EXIT_ERR;
 bool json_output;

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "main.h"
+#include "lens.h"
 
 /*
  * Does a process with this comm and argv[0] go by @name?  Its comm (what

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 static const char *const layer_names[] = {
 	[VMALENS_LAYER_DO_MMAP] = "do_mmap", [VMALENS_LAYER_FILE] = "file",

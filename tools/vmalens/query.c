@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 /* Where the gap below l->v[j] starts: the end of the VMA before it. */
 static uint64_t gap_below(const struct vma_list *l, size_t j, uint64_t below)

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 #define ADDR_NO_RANDOMIZE	0x0040000	/* include/uapi/linux/personality.h */
 

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 #define EXEC_RETRIES	3
 

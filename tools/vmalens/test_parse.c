@@ -28,7 +28,6 @@
 
 #include "aslr.h"
 #include "lens.h"
-#include "main.h"
 #include "unit_test.h"
 
 #define CHECK_STR(got, want) \

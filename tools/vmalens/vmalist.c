@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "lens.h"
-#include "main.h"
 
 #define VM_GROWSDOWN_BIT	0x00000100ULL	/* include/linux/mm.h */
 

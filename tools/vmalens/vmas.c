@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "lens.h"
-#include "main.h"
 
 /* A filter is on: gap rows would then describe VMAs that are not shown. */
 static bool vmas_filtered(void)

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "lens.h"
-#include "main.h"
 
 /* 6.11 include/uapi/linux/fs.h; Debian 12's headers (6.1) lack it. */
 #ifndef PROCMAP_QUERY
