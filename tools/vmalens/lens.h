@@ -5,6 +5,20 @@
  * arguments, plain-text helpers); then VMAs and layouts from /dev/vmalens
  * (or, without the module, from the kernel's own PROCMAP_QUERY and
  * /proc/PID/maps), the address-space map, and the commands' options.
+ *
+ * Where things are:
+ *   main.c        main(): global options, the command, stdout's fate
+ *   commands.c    the command table, help and version
+ *   cmdline.c     options of the commands, usage errors, a command's help
+ *   args.c        option values, argument parsers, colour
+ *   output.c      the error path, notes, plain-text helpers, read_all()
+ *   pidname.c     PID arguments: pids, "self", process names
+ *   dev.c         /dev/vmalens: its ioctls and their errors
+ *   vmasrc.c      where VMAs come from: the module, PROCMAP_QUERY, maps
+ *   vmalist.c     the VMA list, what a VMA is, its JSON object
+ *   map.c         the address-space drawing
+ *   show.c layout.c vmas.c query.c probe.c tasks.c diff.c aslr.c
+ *                 one command each (aslr_stats.c: aslr's estimator)
  */
 #ifndef VMALENS_LENS_H
 #define VMALENS_LENS_H
