@@ -50,7 +50,9 @@ static const struct option vmas_opts[] = {
 	OPT_FLAG("bytes", OPT_BYTES), OPT_VALUE("distance", OPT_DISTANCE), { 0 }
 };
 static const struct option probe_opts[] = { MMAP_OPTS, { 0 } };
-static const struct option tasks_opts[] = { OPT_VALUE("sort", OPT_SORT), { 0 } };
+static const struct option tasks_opts[] = {
+	OPT_VALUE("sort", OPT_SORT), OPT_FLAG("bytes", OPT_BYTES), { 0 }
+};
 static const struct option aslr_opts[] = {
 	OPT_VALUE("samples", OPT_SAMPLES), OPT_FLAG("compat", OPT_COMPAT),
 	OPT_VALUE("exec", OPT_EXEC), { 0 }
@@ -118,9 +120,10 @@ const struct cmd main_cmds[] = {
 	  "  errno), the kernel step that decided, and the gap it came from with\n"
 	  "  its neighbours.  Needs the module.\n"
 	  PID_NAME_DETAILS },
-	{ "tasks", do_tasks, tasks_opts, "[--sort pid|map_count|total_vm]",
+	{ "tasks", do_tasks, tasks_opts, "[--sort pid|map_count|total_vm] [--bytes]",
 	  "list the processes with an address space",
 	  "  Sorted by pid (default), or biggest first by map_count or total_vm.\n"
+	  "  --bytes: TOTAL_VM in bytes, not binary units.\n"
 	  "  Without CAP_SYS_PTRACE only vmalens's own process is listed.\n" },
 	{ "diff", do_diff, NULL, "FILE1 FILE2",
 	  "compare two saved --json snapshots of one process",

@@ -135,6 +135,8 @@ const char *plain_str(const char *s, char *buf, size_t len);
 
 /* "4.0 KiB", "1.5 MiB": for plain output only */
 const char *human_size(unsigned long long bytes, char *buf, size_t len);
+/* A size column: human_size(), or with --bytes (vmas, tasks) the count. */
+const char *size_str(uint64_t bytes, char *buf, size_t len);
 /*
  * Hex digits of an address column whose highest address is @top: 12 for
  * a 48-bit space, 14 for 56 bits, 16 above.  Every table and drawing
@@ -167,7 +169,7 @@ struct lens_opts {
 	const char *filter;		/* vmas --filter TEXT */
 	uint64_t range_lo, range_hi;	/* vmas --range LOW-HIGH; range_hi 0: none */
 	const char *perm;		/* vmas --perm LETTERS */
-	bool bytes;			/* vmas --bytes */
+	bool bytes;			/* vmas, tasks --bytes */
 	bool have_distance;		/* vmas --distance ADDR */
 	uint64_t distance_from;
 };

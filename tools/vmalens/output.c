@@ -5,6 +5,7 @@
  * widths); and reading a whole file.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,14 @@ const char *human_size(unsigned long long bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu B", bytes);
 	else
 		snprintf(buf, len, "%.1f %s", v, unit[i]);
+	return buf;
+}
+
+const char *size_str(uint64_t bytes, char *buf, size_t len)
+{
+	if (!lopt.bytes)
+		return human_size(bytes, buf, len);
+	snprintf(buf, len, "%" PRIu64, bytes);
 	return buf;
 }
 

@@ -164,16 +164,18 @@ static void tasks_print_plain(const struct task_table *t, const size_t *order)
 	char size[32], comm[4 * sizeof(t->row[0].comm)];
 	size_t i;
 
-	printf("%7s %-8s %-16s %-16s %-16s %6s %10s %s\n", "PID", "LAYOUT",
-	       "MMAP_BASE", "START_BRK", "BRK", "MAPS", "TOTAL_VM", "COMM");
+	int size_w = lopt.bytes ? 20 : 10;
+
+	printf("%7s %-8s %-16s %-16s %-16s %6s %*s %s\n", "PID", "LAYOUT",
+	       "MMAP_BASE", "START_BRK", "BRK", "MAPS", size_w, "TOTAL_VM", "COMM");
 	for (i = 0; i < t->nr; i++) {
 		const struct vmalens_mm_layout *r = &t->row[order[i]];
 
 		printf("%7" PRIu32 " %-8s 0x%-14" PRIx64 " 0x%-14" PRIx64 " 0x%-14" PRIx64
-		       " %6" PRIu64 " %10s %s\n", (uint32_t)r->pid, layout_name(r->layout),
+		       " %6" PRIu64 " %*s %s\n", (uint32_t)r->pid, layout_name(r->layout),
 		       (uint64_t)r->mmap_base, (uint64_t)r->start_brk, (uint64_t)r->brk,
-		       (uint64_t)r->map_count,
-		       human_size(r->total_vm * r->page_size, size, sizeof(size)),
+		       (uint64_t)r->map_count, size_w,
+		       size_str(r->total_vm * r->page_size, size, sizeof(size)),
 		       plain_str(r->comm, comm, sizeof(comm)));
 	}
 }

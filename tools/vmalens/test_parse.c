@@ -157,6 +157,11 @@ static void test_tasks(void)
 	      strstr(out, "\n      1 ") < strstr(out, "\n      5 ") &&
 	      strstr(out, "\n      5 ") < strstr(out, "\n     77 legacy ") &&
 	      strstr(out, "400.0 KiB init\n"), "by map_count, ties by pid:\n%s", out);
+	lopt.bytes = true;
+	out = capture(tasks_printer, "", false, &ret);
+	CHECK(strstr(out, "             TOTAL_VM COMM\n") && strstr(out, "               409600 init\n"),
+	      "--bytes:\n%s", out);
+	lopt.bytes = false;
 	lopt.sort = NULL;
 }
 
@@ -1224,7 +1229,7 @@ static void test_binary_usage(const char *bin)
 		{ "vmas --perm rwz", "invalid --perm 'rwz': expected letters of r, w, x, p, s" },
 		{ "vmas --perm ''", "invalid --perm ''" },
 		{ "vmas --distance 12g", "invalid --distance '12g': expected a hex address" },
-		{ "show --bytes", "'--bytes' is not an option of show (it is one of vmas)" },
+		{ "show --bytes", "'--bytes' is not an option of show (it is one of vmas, tasks)" },
 		/* after "--", a word that begins with "-" is an argument */
 		{ "vmas -- -vmalens-nosuch", "no process named '-vmalens-nosuch'" },
 	};

@@ -89,15 +89,6 @@ static uint64_t column_top(const struct vma_list *l)
 	return i ? l->v[i - 1].end : 0;
 }
 
-/* SIZE: binary units, or with --bytes the exact count. */
-static const char *size_cell(uint64_t bytes, char *buf, size_t len)
-{
-	if (!lopt.bytes)
-		return human_size(bytes, buf, len);
-	snprintf(buf, len, "%" PRIu64, bytes);
-	return buf;
-}
-
 /* DISTANCE: start - ADDR, signed hex, "+0x0" for a VMA that starts there. */
 static const char *distance_cell(uint64_t start, char *buf, size_t len)
 {
@@ -122,10 +113,10 @@ static void vmas_print_gap(const struct vma_list *l, size_t i, uint64_t prev_end
 	uint64_t gap = l->v[i].start - prev_end, g;
 
 	printf("%s0x%0*" PRIx64 "-0x%0*" PRIx64 " -- gap %s", col(C_GAP),
-	       w, prev_end, w, l->v[i].start, size_cell(gap, size, sizeof(size)));
+	       w, prev_end, w, l->v[i].start, size_str(gap, size, sizeof(size)));
 	g = vma_gap_guard(l, i, gap);
 	if (g)
-		printf(", guard %s", size_cell(g, guard, sizeof(guard)));
+		printf(", guard %s", size_str(g, guard, sizeof(guard)));
 	printf("%s\n", col_end());
 }
 
@@ -158,7 +149,7 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 		vma_perms(v, perms);
 		printf("0x%0*" PRIx64 "-0x%0*" PRIx64 " %*s %s%-4s%s %s%-7s%s %08" PRIx64 " ",
 		       w, v->start, w, v->end, size_w,
-		       size_cell(v->end - v->start, size, sizeof(size)),
+		       size_str(v->end - v->start, size, sizeof(size)),
 		       vma_wx(perms) ? col(C_MARK) : "", perms, vma_wx(perms) ? col_end() : "",
 		       col(kind_color(v->kind)), vma_kind_name(v->kind), col_end(), v->offset);
 		if (lopt.have_distance)

@@ -16,7 +16,7 @@ _vmalens_cmd_opts()
 	show)	echo "--full --len --hint --flags --pgoff --file --mode" ;;
 	vmas)	echo "--no-gaps --filter --range --perm --bytes --distance" ;;
 	probe)	echo "--len --hint --flags --pgoff --file --mode" ;;
-	tasks)	echo "--sort" ;;
+	tasks)	echo "--sort --bytes" ;;
 	aslr)	echo "--samples --compat --exec" ;;
 	esac
 }
