@@ -1091,6 +1091,8 @@ static int run(const char *cmd, char *out, size_t len)
 		return -1;
 	n = fread(out, 1, len - 1, p);
 	out[n] = '\0';
+	/* a cut output would fail as "invalid JSON"; say what really happened */
+	CHECK(n < len - 1, "%s: output longer than %zu bytes", cmd, len - 1);
 	status = pclose(p);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -1098,7 +1100,9 @@ static int run(const char *cmd, char *out, size_t len)
 /* The binary itself: exit statuses, JSON errors, help on stdout. */
 static void test_binary(const char *bin)
 {
-	char cmd[512], out[8192], *help = NULL;
+	/* room for a whole VMA list in JSON, however long the paths */
+	static char out[1 << 18];
+	char cmd[512], *help = NULL;
 	size_t help_len;
 	FILE *f;
 	int rc;
