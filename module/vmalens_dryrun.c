@@ -94,6 +94,9 @@ struct dryrun_one {
  * @dac_min_addr: vm.mmap_min_addr, the capability-checked bound
  * @max_map_count: vm.max_map_count
  * @guard_gap:	the stack guard gap in bytes
+ * @rlim_as:	the target's RLIMIT_AS soft limit, in bytes
+ * @rlim_data:	its RLIMIT_DATA soft limit
+ * @rlim_data_max: its RLIMIT_DATA hard limit
  * @req:	the question being answered (a copy of one of @reqs)
  * @lock:	orders @finished against a killed caller's SIGKILL
  * @finished:	the kthread is done with this request: a SIGKILL sent now
@@ -114,6 +117,9 @@ struct dryrun_request {
 	unsigned long dac_min_addr;
 	unsigned long max_map_count;
 	unsigned long guard_gap;
+	unsigned long rlim_as;
+	unsigned long rlim_data;
+	unsigned long rlim_data_max;
 	struct vmalens_unmapped_area req;
 	spinlock_t lock;		/* guards @finished */
 	bool finished;
@@ -607,6 +613,53 @@ static int check_type(const struct dryrun_request *dr, unsigned long flags)
 	}
 }
 
+/* Pages of the VMAs that [start, end) overlaps: MAP_FIXED replaces them. */
+static unsigned long pages_replaced(struct mm_struct *mm, unsigned long start,
+				    unsigned long end)
+{
+	struct vmalens_vma_iter it;
+	struct vm_area_struct *vma;
+	unsigned long pages = 0;
+
+	vmalens_iter_init(&it, mm, start);
+	while ((vma = vmalens_iter_next(&it)) && vma->vm_start < end)
+		pages += (min(end, vma->vm_end) - max(start, vma->vm_start)) >> PAGE_SHIFT;
+	return pages;
+}
+
+/* is_data_mapping() of the vm_flags do_mmap() would give the mapping. */
+static bool dryrun_is_data(const struct dryrun_request *dr, unsigned long flags)
+{
+	/* VM_WRITE without VM_SHARED or VM_STACK (VM_GROWSDOWN here) */
+	return (dr->req.prot & PROT_WRITE) && !(flags & MAP_GROWSDOWN) &&
+	       (flags & MAP_TYPE) == MAP_PRIVATE;
+}
+
+/*
+ * mmap_region()'s first check, may_expand_vm() (mm/mmap.c, 5.10 to 7.3;
+ * not exported) for the target's own limits: the new pages, less those a
+ * MAP_FIXED mapping replaces, within RLIMIT_AS and, for a private writable
+ * mapping, RLIMIT_DATA (with the kernel's exception for a zero soft
+ * limit).  The ignore_rlimit_data boot option is not visible to a module:
+ * taken as off, its default.
+ */
+static int check_expand(const struct dryrun_request *dr, unsigned long addr,
+			unsigned long len, unsigned long flags)
+{
+	struct mm_struct *mm = dr->mm;
+	unsigned long pages = len >> PAGE_SHIFT;
+
+	pages -= pages_replaced(mm, addr, addr + len);
+	if (mm->total_vm + pages > dr->rlim_as >> PAGE_SHIFT)
+		return -ENOMEM;
+	if (!dryrun_is_data(dr, flags) ||
+	    mm->data_vm + pages <= dr->rlim_data >> PAGE_SHIFT)
+		return 0;
+	if (!dr->rlim_data && mm->data_vm + pages <= dr->rlim_data_max >> PAGE_SHIFT)
+		return 0;
+	return -ENOMEM;
+}
+
 /*
  * MAP_32BIT (x86-64 only) starts its search at a random page of the first
  * 32 MiB of its window when the process has PF_RANDOMIZE. Our kthread has
@@ -677,6 +730,11 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	ret = check_type(dr, flags);
 	if (ret)
 		return ret;
+	ret = check_expand(dr, addr, len, flags);
+	if (ret) {
+		r->layer = VMALENS_LAYER_LIMITS;
+		return ret;
+	}
 	mark_random(dr, addr, hint, len);
 	report_gap(dr, addr, len);
 	return addr;
@@ -965,6 +1023,9 @@ static int dryrun_prepare(const struct file *file, struct dryrun_request *dr,
 	dr->personality = t.personality;
 	dr->randomize = t.randomize;
 	dr->rawio = t.rawio;
+	dr->rlim_as = task_rlimit(t.task, RLIMIT_AS);
+	dr->rlim_data = task_rlimit(t.task, RLIMIT_DATA);
+	dr->rlim_data_max = task_rlimit_max(t.task, RLIMIT_DATA);
 	put_task_struct(t.task);
 	dryrun_read_limits(dr);
 	return 0;

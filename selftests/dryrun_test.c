@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -397,6 +398,106 @@ TEST_F(dryrun, other_mode_lands_in_a_free_gap)
 		EXPECT_LE(ua.gap_start, ua.addr);
 		EXPECT_LE(ua.addr + r.len, ua.gap_end);
 	}
+}
+
+/* vm_util.c; its header's struct target is another than ours */
+long proc_status_kb(pid_t pid, const char *key);
+
+/* Pages of a limit that just fits the target's size now, plus @spare pages. */
+static rlim_t limit_above(pid_t pid, const char *status_key, long spare)
+{
+	long kb = proc_status_kb(pid, status_key);
+
+	return kb < 0 ? 0 : (rlim_t)kb * 1024 + spare * page_size();
+}
+
+/*
+ * Requests of 1 to 2 * @spare pages, of each kind may_expand_vm() tells
+ * apart: private writable (data), read-only, shared, stack, and MAP_FIXED
+ * over the arena (whose pages it replaces).  Counts answers of the
+ * "limits" layer in @refused and successes in @placed.
+ */
+static int compare_near_limit(struct __test_metadata *_metadata, int dev,
+			      struct target *t, long spare, int *refused, int *placed)
+{
+	static const struct { uint64_t prot, flags; } kinds[] = {
+		{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS },
+		{ PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS },
+		{ PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS },
+		{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN },
+		{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED },
+	};
+	struct vmalens_unmapped_area ua;
+	struct request r;
+	int bad = 0;
+	unsigned int k;
+	long pages;
+	int64_t real;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (pages = 1; pages <= 2 * spare; pages++) {
+			r.prot = kinds[k].prot;
+			r.flags = kinds[k].flags;
+			r.len = pages * page_size();
+			r.hint = r.flags & MAP_FIXED ? t->arena : 0;
+			if (dryrun(dev, t->pid, &r, VMALENS_MODE_AUTO, &ua))
+				return 1;
+			real = target_mmap(t, &r);
+			if (!answer_matches(&ua, &r, real)) {
+				log_mismatch(_metadata, "limits", &r, &ua, real);
+				bad++;
+			}
+			*refused += ua.error && ua.layer == VMALENS_LAYER_LIMITS;
+			*placed += !ua.error;
+		}
+	}
+	return bad;
+}
+
+/*
+ * RLIMIT_AS and RLIMIT_DATA, set a few pages above what the target has
+ * mapped: the dry-run must refuse exactly what mmap_region() refuses.
+ */
+TEST_F_TIMEOUT(dryrun, address_space_limits_match_real_mmap, 300)
+{
+	const long spare = 8;
+	struct rlimit old_as, old_data, lim;
+	int refused, placed;
+
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_AS, NULL, &old_as));
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_DATA, NULL, &old_data));
+
+	/* the whole address space */
+	refused = placed = 0;
+	lim = (struct rlimit){ limit_above(self->t.pid, "VmSize", spare), RLIM_INFINITY };
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_AS, &lim, NULL));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, spare,
+					&refused, &placed));
+	printf("# RLIMIT_AS: %d refused for the limit, %d placed\n", refused, placed);
+	EXPECT_LT(0, refused);
+	EXPECT_LT(0, placed);
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_AS, &old_as, NULL));
+
+	/* private writable pages only */
+	refused = placed = 0;
+	lim = (struct rlimit){ limit_above(self->t.pid, "VmData", spare), RLIM_INFINITY };
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_DATA, &lim, NULL));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, spare,
+					&refused, &placed));
+	printf("# RLIMIT_DATA: %d refused for the limit, %d placed\n", refused, placed);
+	EXPECT_LT(0, refused);
+	EXPECT_LT(0, placed);
+
+	/* a zero soft limit falls back to the hard one (for valgrind) */
+	refused = placed = 0;
+	lim = (struct rlimit){ 0, limit_above(self->t.pid, "VmData", spare) };
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_DATA, &lim, NULL));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, spare,
+					&refused, &placed));
+	printf("# RLIMIT_DATA 0, hard limit: %d refused, %d placed\n", refused, placed);
+	EXPECT_LT(0, refused);
+	EXPECT_LT(0, placed);
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_DATA, &old_data, NULL));
 }
 
 static int read_file(const char *path, char **buf, size_t *len)

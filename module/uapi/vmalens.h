@@ -128,6 +128,7 @@ enum vmalens_layer {
 	VMALENS_LAYER_THP	= 3,	/* thp_get_unmapped_area (anon, PMD-sized) */
 	VMALENS_LAYER_ARCH	= 4,	/* arch_get_unmapped_area[_topdown] */
 	VMALENS_LAYER_VMALENS	= 5,	/* vmalens' own search (forced mode) */
+	VMALENS_LAYER_LIMITS	= 6,	/* mmap_region: RLIMIT_AS, RLIMIT_DATA */
 };
 
 /* The real mmap picks at random (x86 MAP_32BIT under ASLR). */

@@ -18,6 +18,7 @@ static const char *const layer_names[] = {
 	[VMALENS_LAYER_DO_MMAP] = "do_mmap", [VMALENS_LAYER_FILE] = "file",
 	[VMALENS_LAYER_SHMEM] = "shmem", [VMALENS_LAYER_THP] = "thp",
 	[VMALENS_LAYER_ARCH] = "arch", [VMALENS_LAYER_VMALENS] = "vmalens",
+	[VMALENS_LAYER_LIMITS] = "limits",
 };
 
 /* The kernel step each layer stands for, for the plain output. */
@@ -28,6 +29,7 @@ static const char *const layer_funcs[] = {
 	[VMALENS_LAYER_THP] = "thp_get_unmapped_area (PMD-aligned anonymous)",
 	[VMALENS_LAYER_ARCH] = "arch_get_unmapped_area",
 	[VMALENS_LAYER_VMALENS] = "vmalens' copy of the arch search (forced --mode)",
+	[VMALENS_LAYER_LIMITS] = "mmap_region(): RLIMIT_AS / RLIMIT_DATA (may_expand_vm)",
 };
 
 static const char *layer_name(uint32_t layer)
