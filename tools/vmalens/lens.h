@@ -269,6 +269,8 @@ void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before);
  * a filter; only the VMAs vma_selected() passes.
  */
 void vmas_list_show(const struct vma_list *l);
+/* --filter, --range, --perm (vmas, show): is one on, does a VMA pass them */
+bool vma_filter_on(void);
 bool vma_selected(const struct lvma *v);
 
 /* The address-space map (map.c). */
@@ -286,6 +288,7 @@ struct map_req {
 	const struct map_mark *marks;
 	size_t nr_marks;
 	bool full;			/* one band per VMA */
+	bool (*select)(const struct lvma *v);	/* the VMAs drawn; NULL: all */
 	uint64_t new_start, new_end;	/* a dry-run mapping to draw, or 0/0 */
 	const char *new_label;
 };

@@ -38,6 +38,7 @@ struct seg {
 	size_t nr;		/* VMAs in the band */
 	uint64_t mapped;
 	uint64_t guard;		/* gap: the stack guard gap at its top */
+	bool hidden;		/* gap: holds VMAs a filter left out */
 	bool mixed_kind, mixed_name;
 	size_t first;		/* index of the lowest VMA */
 };
@@ -108,6 +109,7 @@ static bool can_group(const struct map_req *r, const struct seg *b, const struct
 	}
 }
 
+/* The bands of the VMAs r->select passes; one left out ends a band. */
 static void build_bands(const struct map_req *r, int level, struct segs *ss)
 {
 	const struct vma_list *l = r->vmas;
@@ -119,6 +121,10 @@ static void build_bands(const struct map_req *r, int level, struct segs *ss)
 	for (i = r->first; i < r->last; i++) {
 		const struct lvma *v = &l->v[i];
 
+		if (r->select && !r->select(v)) {
+			b = NULL;
+			continue;
+		}
 		vma_perms(v, perms);
 		if (b && can_group(r, b, v, level)) {
 			if (strcmp(b->perms, perms))
@@ -173,7 +179,7 @@ static void build_segs(const struct map_req *r, const struct segs *bands, struct
 			g = seg_add(ss);
 			g->start = at;
 			g->end = next_start;
-			if (next && next->type == SEG_BAND)
+			if (next)
 				g->guard = vma_gap_guard(r->vmas, next->first, next_start - at);
 		}
 		if (!next)
@@ -206,6 +212,35 @@ static void split_gaps(const struct map_req *r, struct segs *ss)
 			g->end = a;
 			g->guard = 0;	/* the guard sits at the top, below the stack */
 			break;
+		}
+	}
+}
+
+/*
+ * A gap row that holds a VMA r->select left out says "filtered out": it is
+ * not free space, and its stack guard is not known.  One pass: segments
+ * and VMAs are both in address order.
+ */
+static void mark_hidden(const struct map_req *r, struct segs *ss)
+{
+	const struct lvma *v = r->vmas->v;
+	size_t i, at = r->first;
+
+	if (!r->select)
+		return;
+	for (i = 0; i < ss->nr; i++) {
+		struct seg *g = &ss->s[i];
+
+		while (at < r->last && v[at].end <= g->start)
+			at++;
+		if (g->type != SEG_GAP)
+			continue;
+		for (; at < r->last && v[at].start < g->end; at++) {
+			if (!r->select(&v[at])) {
+				g->hidden = true;
+				g->guard = 0;
+				break;
+			}
 		}
 	}
 }
@@ -318,7 +353,9 @@ static void gap_row(FILE *f, const struct map_req *r, const struct seg *s)
 	char text[96], size[32], guard[32];
 
 	human_size(s->end - s->start, size, sizeof(size));
-	if (s->guard)
+	if (s->hidden)
+		snprintf(text, sizeof(text), "filtered out, %s", size);
+	else if (s->guard)
 		snprintf(text, sizeof(text), "gap %s (stack guard %s)", size,
 			 human_size(s->guard, guard, sizeof(guard)));
 	else
@@ -342,6 +379,7 @@ void map_draw(FILE *f, const struct map_req *r)
 	}
 	build_segs(r, &bands, &segs);
 	split_gaps(r, &segs);
+	mark_hidden(r, &segs);
 
 	for (i = segs.nr; i-- > 0;) {
 		const struct seg *s = &segs.s[i];

@@ -812,6 +812,22 @@ static void test_pid_names(void)
 }
 
 /* The map: bands in address order, no row wider than 100 columns. */
+static bool is_file_vma(const struct lvma *v)
+{
+	return v->kind == VMALENS_KIND_FILE;
+}
+
+static int count_str(const char *s, const char *what)
+{
+	int n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
 static void test_map(void)
 {
 	char maps[] =
@@ -865,6 +881,18 @@ static void test_map(void)
 	      strstr(out, "next mmap") && strstr(out, "/bin/prog (2 VMAs)") &&
 	      strstr(out, "gap 1.0 MiB (stack guard 1.0 MiB)") == NULL &&
 	      strstr(out, "(stack guard 1.0 MiB)") && strstr(out, "...") , "map:\n%s", out);
+	free(out);
+
+	/* a filter: the space of the VMAs left out is never drawn as a gap */
+	r.select = is_file_vma;
+	f = open_memstream(&out, &len);
+	map_draw(f, &r);
+	fclose(f);
+	CHECK(strstr(out, "/bin/prog (2 VMAs)") && strstr(out, "libsomething") &&
+	      !strstr(out, "[heap]") && !strstr(out, "[stack]") && !strstr(out, "stack guard") &&
+	      count_str(out, "filtered out") == 3 && strstr(out, "gap 4.0 MiB") &&
+	      count_str(out, "gap ") == 2 && strstr(out, "gap 60.0 KiB"),
+	      "map of the files only:\n%s", out);
 	free(out);
 	vma_list_free(&l);
 }
