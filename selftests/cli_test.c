@@ -488,6 +488,86 @@ TEST_F_TIMEOUT(cli, show_bands_in_address_order, 300)
 	target_kill(&t);
 }
 
+/* The first VMA of /proc/PID/maps with x in its perms: 0, or -1. */
+static int first_exec_map(pid_t pid, unsigned long *start, unsigned long *end)
+{
+	char path[64], *maps, *line, *save = NULL, perms[5];
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = slurp(path, NULL);
+	for (line = maps ? strtok_r(maps, "\n", &save) : NULL; line && ret;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%lx-%lx %4s", start, end, perms) == 3 && perms[2] == 'x')
+			ret = 0;
+	free(maps);
+	return ret;
+}
+
+/* Boundary rows of the map outside [lo, hi]: their number. */
+static int boundaries_outside(const char *map, unsigned long lo, unsigned long hi)
+{
+	const char *line;
+	unsigned long a;
+	int n = 0;
+
+	for (line = map; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (is_boundary(line, &a) && (a < lo || a > hi))
+			n++;
+	return n;
+}
+
+/*
+ * show takes vmas' filters: the same VMAs in --json, only those drawn in
+ * the map (the space of the others "filtered out"), and --range draws
+ * just the range.
+ */
+TEST_F_TIMEOUT(cli, show_filters_as_vmas_does, 300)
+{
+	struct json_object *show, *vmas;
+	struct run r = { 0 };
+	char why[1024] = "", range[64];
+	unsigned long s, e;
+	const char *map;
+	struct target t;
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, NULL, "--json", "show", num(t.pid), "--perm", "x", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	show = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, show) TH_LOG("%s", why);
+	run_cli(&r, NULL, "--json", "vmas", num(t.pid), "--perm", "x", NULL);
+	vmas = parse_json(r.out, why, sizeof(why));
+	ASSERT_NE(NULL, vmas) TH_LOG("%s", why);
+	EXPECT_EQ(count_exec_maps(t.pid), (int)json_object_array_length(jget(show, "vmas")));
+	EXPECT_TRUE(json_object_equal(jget(show, "vmas"), vmas))
+		TH_LOG("show: %s\nvmas: %s", json_object_get_string(jget(show, "vmas")),
+		       json_object_get_string(vmas));
+	json_object_put(show);
+	json_object_put(vmas);
+
+	ASSERT_EQ(0, first_exec_map(t.pid, &s, &e));
+	run_cli(&r, NULL, "show", num(t.pid), "--full", "--perm", "x", "--color=never", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	map = strstr(r.out, "\n\n");
+	ASSERT_NE(NULL, map);
+	EXPECT_LT(0, check_map(map + 2, &s, why, sizeof(why))) TH_LOG("%s\n%s", why, r.out);
+	ASSERT_EQ(0, first_exec_map(t.pid, &s, &e));
+	EXPECT_TRUE(has_boundary(map, s) && has_boundary(map, e)) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(map, "filtered out")) TH_LOG("%s", r.out);
+	EXPECT_EQ(NULL, strstr(map, "[stack]")) TH_LOG("a band not executable:\n%s", r.out);
+
+	snprintf(range, sizeof(range), "%lx-%lx", s, e);
+	run_cli(&r, NULL, "show", num(t.pid), "--full", "--range", range, "--color=never", NULL);
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	map = strstr(r.out, "\n\n");
+	ASSERT_NE(NULL, map);
+	EXPECT_TRUE(has_boundary(map, s) && has_boundary(map, e)) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, boundaries_outside(map, s, e)) TH_LOG("--range %s:\n%s", range, r.out);
+	run_free(&r);
+	target_kill(&t);
+}
+
 TEST_F_TIMEOUT(cli, show_10000_vmas_stays_readable, 300)
 {
 	struct run r = { 0 };

@@ -43,11 +43,16 @@ static int do_version(int argc, char **argv);
 	OPT_VALUE("flags", OPT_FLAGS), OPT_VALUE("pgoff", OPT_PGOFF), \
 	OPT_VALUE("file", OPT_FILE), OPT_VALUE("mode", OPT_MODE)
 
-static const struct option show_opts[] = { OPT_FLAG("full", OPT_FULL), MMAP_OPTS, { 0 } };
+/* which VMAs vmas lists and show draws */
+#define FILTER_OPTS \
+	OPT_VALUE("filter", OPT_FILTER), OPT_VALUE("range", OPT_RANGE), \
+	OPT_VALUE("perm", OPT_PERM)
+
+static const struct option show_opts[] = {
+	OPT_FLAG("full", OPT_FULL), FILTER_OPTS, MMAP_OPTS, { 0 }
+};
 static const struct option vmas_opts[] = {
-	OPT_FLAG("no-gaps", OPT_NO_GAPS), OPT_VALUE("filter", OPT_FILTER),
-	OPT_VALUE("range", OPT_RANGE), OPT_VALUE("perm", OPT_PERM),
-	OPT_FLAG("bytes", OPT_BYTES), OPT_VALUE("distance", OPT_DISTANCE), { 0 }
+	OPT_FLAG("no-gaps", OPT_NO_GAPS), FILTER_OPTS, OPT_FLAG("bytes", OPT_BYTES), OPT_VALUE("distance", OPT_DISTANCE), { 0 }
 };
 static const struct option probe_opts[] = { MMAP_OPTS, { 0 } };
 static const struct option tasks_opts[] = {
@@ -70,16 +75,20 @@ const struct option global_opts[] = {
 
 const struct cmd main_cmds[] = {
 	{ "show", do_show, show_opts,
-	  "[PID] [--full] [--len SIZE] [--hint ADDR] [--flags LIST] [--pgoff N] "
-	  "[--file PATH] [--mode auto|topdown|bottomup]",
+	  "[PID] [--full] [--filter TEXT] [--range LOW-HIGH] [--perm LETTERS] "
+	  "[--len SIZE] [--hint ADDR] [--flags LIST] [--pgoff N] [--file PATH] "
+	  "[--mode auto|topdown|bottomup]",
 	  "draw the address-space map of a process, with its layout summary",
 	  "  A summary (layout mode, mmap_base, brk, stack, task_size and VA bits,\n"
 	  "  page size, ASLR in force, where the next mmap of --len bytes, default\n"
 	  "  one page, would land), then the map from task_size down to 0: one band\n"
 	  "  per region, one row per gap with its size, mmap_base, brk and the next\n"
 	  "  mmap marked.  Neighbouring VMAs of one file, or of anonymous memory, are\n"
-	  "  grouped; --full draws one band per VMA.  --len and the other mmap\n"
-	  "  arguments are probe's, for the next mmap.  Needs the module.\n"
+	  "  grouped; --full draws one band per VMA.  The filters of vmas choose\n"
+	  "  the VMAs drawn (and listed with --json): the space of those left out\n"
+	  "  is a \"filtered out\" row, never a gap; --range draws [LOW, HIGH) only.\n"
+	  "  --len and the other mmap arguments are probe's, for the next mmap.\n"
+	  "  Needs the module.\n"
 	  PID_DETAILS },
 	{ "layout", do_layout, NULL, "[PID]",
 	  "show the address-space layout parameters of a process",

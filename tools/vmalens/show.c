@@ -86,7 +86,8 @@ static void show_json(const struct vmalens_mm_layout *lay, const struct aslr_sta
 	jsonw_name(json_wtr, "vmas");
 	jsonw_start_array(json_wtr);
 	for (i = 0; i < l->nr; i++) {
-		vma_json(l, i, l->v[i].start - prev_end);
+		if (vma_selected(&l->v[i]))
+			vma_json(l, i, l->v[i].start - prev_end);
 		prev_end = l->v[i].end;
 	}
 	jsonw_end_array(json_wtr);
@@ -150,6 +151,32 @@ static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_
 	putchar('\n');
 }
 
+/*
+ * --range LOW-HIGH: the map spans [LOW, HIGH), widened to whole VMAs at
+ * its ends, and draws only the VMAs that overlap it.
+ */
+static void show_range(const struct vma_list *l, struct map_req *r)
+{
+	size_t first = r->first, last = r->last;
+	uint64_t task_size = r->top;
+
+	while (first < last && l->v[first].end <= lopt.range_lo)
+		first++;
+	while (last > first && l->v[last - 1].start >= lopt.range_hi)
+		last--;
+	r->bottom = lopt.range_lo;
+	if (first < last && l->v[first].start < r->bottom)
+		r->bottom = l->v[first].start;
+	if (lopt.range_hi < r->top)
+		r->top = lopt.range_hi;
+	if (first < last && l->v[last - 1].end > r->top)
+		r->top = l->v[last - 1].end;
+	r->first = first;
+	r->last = last;
+	if (r->top != task_size)
+		r->top_label = NULL;
+}
+
 static void show_map(const struct vmalens_mm_layout *lay,
 		     const struct vmalens_unmapped_area *ua, bool have_ua,
 		     const struct vma_list *l)
@@ -193,6 +220,9 @@ static void show_map(const struct vmalens_mm_layout *lay,
 	r.last = last;
 	r.top = top;
 	r.bottom = 0;
+	if (lopt.range_hi)
+		show_range(l, &r);
+	r.select = vma_filter_on() ? vma_selected : NULL;
 	r.top_label = "task_size";
 	r.marks = marks;
 	r.nr_marks = nm;

@@ -1248,7 +1248,7 @@ static void test_binary_usage(const char *bin)
 		{ "tasks --len 4K", "'--len' is not an option of tasks (it is one of show, probe)" },
 		{ "diff --sort pid a b", "'--sort' is not an option of diff" },
 		{ "vmas --bogus", "unknown option '--bogus'; try: vmalens vmas --help" },
-		{ "show --f", "option '--f' is ambiguous: --full, --flags, --file" },
+		{ "show --f", "option '--f' is ambiguous: --full, --filter, --flags, --file" },
 		{ "vmas -x", "unknown option '-x'; try: vmalens vmas --help" },
 		{ "--len 4K probe self", "'--len' is an option of show, probe: give it after the command" },
 		{ "--bogus vmas", "unknown option '--bogus'; try: vmalens help" },

@@ -11,13 +11,13 @@
 #include "lens.h"
 
 /* A filter is on: gap rows would then describe VMAs that are not shown. */
-static bool vmas_filtered(void)
+bool vma_filter_on(void)
 {
 	return lopt.filter || lopt.range_hi || lopt.perm;
 }
 
 /*
- * Does v pass vmas' filters: its name contains --filter's text, it
+ * Does v pass the filters of vmas and show: its name contains --filter's text, it
  * overlaps --range's [LOW, HIGH), and it has every --perm letter?
  */
 bool vma_selected(const struct lvma *v)
@@ -163,7 +163,7 @@ void vmas_list_show(const struct vma_list *l)
 	if (json_output)
 		vmas_print_json(l);
 	else
-		vmas_print(l, !lopt.no_gaps && !vmas_filtered());
+		vmas_print(l, !lopt.no_gaps && !vma_filter_on());
 }
 
 /*

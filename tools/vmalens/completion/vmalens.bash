@@ -13,7 +13,7 @@ stack growsdown hugetlb noreserve populate"
 _vmalens_cmd_opts()
 {
 	case $1 in
-	show)	echo "--full --len --hint --flags --pgoff --file --mode" ;;
+	show)	echo "--full --filter --range --perm --len --hint --flags --pgoff --file --mode" ;;
 	vmas)	echo "--no-gaps --filter --range --perm --bytes --distance" ;;
 	probe)	echo "--len --hint --flags --pgoff --file --mode" ;;
 	tasks)	echo "--sort --bytes" ;;
