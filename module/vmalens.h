@@ -51,6 +51,27 @@ struct vmalens_pinned {
 
 /**
  * struct vmalens_layout - a snapshot of one mm's layout fields
+ * @pid:	the process, in the reader's pid namespace
+ * @comm:	its command name
+ * @topdown:	mmap grows down from @mmap_base
+ * @compat:	a 32-bit process
+ * @mmap_base:	where the mmap search starts
+ * @mmap_legacy_base: the bottom-up layout's base
+ * @task_size:	the top of the user address space
+ * @start_code: start of the program text
+ * @end_code:	its end
+ * @start_data: start of the program data
+ * @end_data:	its end
+ * @start_brk:	start of the brk heap
+ * @brk:	its current end
+ * @start_stack: the stack top at exec
+ * @arg_start:	start of the argument strings
+ * @arg_end:	their end
+ * @env_start:	start of the environment strings
+ * @env_end:	their end
+ * @vdso:	where the vDSO is mapped
+ * @total_vm:	pages mapped
+ * @map_count:	VMAs
  *
  * Field names follow struct mm_struct; addresses are user addresses.
  */
