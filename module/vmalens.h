@@ -22,6 +22,7 @@ struct mm_struct;
  * @compat:	 the task was a 32-bit one when @mm was taken
  * @randomize:	 the task had PF_RANDOMIZE then
  * @rawio:	 the task held CAP_SYS_RAWIO in the initial namespace then
+ * @ipc_lock:	 and CAP_IPC_LOCK, which lifts its mlock limit
  * @personality: the task's personality then
  */
 struct vmalens_target {
@@ -30,6 +31,7 @@ struct vmalens_target {
 	bool compat;
 	bool randomize;
 	bool rawio;
+	bool ipc_lock;
 	unsigned int personality;
 };
 

@@ -64,7 +64,7 @@
 #define MAP32_RANDOM_RANGE	0x02000000UL
 
 /* Flags vmalens knows but does not model. */
-#define DRYRUN_MAP_UNMODELLED	(MAP_HUGETLB | MAP_LOCKED | MAP_SYNC)
+#define DRYRUN_MAP_UNMODELLED	(MAP_HUGETLB | MAP_SYNC)
 
 /**
  * struct dryrun_one - one question of a batch
@@ -94,7 +94,9 @@ struct dryrun_one {
  * @dac_min_addr: vm.mmap_min_addr, the capability-checked bound
  * @max_map_count: vm.max_map_count
  * @guard_gap:	the stack guard gap in bytes
- * @rlim_as:	the target's RLIMIT_AS soft limit, in bytes
+ * @ipc_lock:	the target may lock memory beyond @rlim_memlock
+ * @rlim_memlock: its RLIMIT_MEMLOCK soft limit, in bytes
+ * @rlim_as:	its RLIMIT_AS soft limit
  * @rlim_data:	its RLIMIT_DATA soft limit
  * @rlim_data_max: its RLIMIT_DATA hard limit
  * @req:	the question being answered (a copy of one of @reqs)
@@ -117,6 +119,8 @@ struct dryrun_request {
 	unsigned long dac_min_addr;
 	unsigned long max_map_count;
 	unsigned long guard_gap;
+	bool ipc_lock;
+	unsigned long rlim_memlock;
 	unsigned long rlim_as;
 	unsigned long rlim_data;
 	unsigned long rlim_data_max;
@@ -613,6 +617,28 @@ static int check_type(const struct dryrun_request *dr, unsigned long flags)
 	}
 }
 
+/*
+ * do_mmap()'s mlock checks, can_do_mlock() and mlock_future_ok() (called
+ * mlock_future_check() before 6.5; mm/mlock.c and mm/mmap.c, 5.10 to 7.3,
+ * not exported), for the target's limit and capability: MAP_LOCKED needs
+ * a non-zero RLIMIT_MEMLOCK, and a locked mapping (MAP_LOCKED, or every
+ * mapping after the target's mlockall(MCL_FUTURE)) must fit in it beside
+ * what the target has locked already.
+ */
+static int check_mlock(const struct dryrun_request *dr, unsigned long len,
+		       unsigned long flags)
+{
+	bool locked = (flags & MAP_LOCKED) || (dr->mm->def_flags & VM_LOCKED);
+
+	if (dr->ipc_lock || !locked)
+		return 0;
+	if ((flags & MAP_LOCKED) && !dr->rlim_memlock)
+		return -EPERM;
+	if ((len >> PAGE_SHIFT) + dr->mm->locked_vm > dr->rlim_memlock >> PAGE_SHIFT)
+		return -EAGAIN;
+	return 0;
+}
+
 /* Pages of the VMAs that [start, end) overlaps: MAP_FIXED replaces them. */
 static unsigned long pages_replaced(struct mm_struct *mm, unsigned long start,
 				    unsigned long end)
@@ -727,6 +753,11 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	if ((r->mmap_flags & MAP_FIXED_NOREPLACE) &&
 	    find_vma_intersection(dr->mm, addr, addr + len))
 		return -EEXIST;
+	ret = check_mlock(dr, len, flags);
+	if (ret) {
+		r->layer = VMALENS_LAYER_DO_MMAP;
+		return ret;
+	}
 	ret = check_type(dr, flags);
 	if (ret)
 		return ret;
@@ -941,8 +972,8 @@ static int dryrun_check_request(const struct vmalens_unmapped_area *r)
 	if (r->mmap_flags & ~DRYRUN_MAP_KNOWN)
 		return -EINVAL;
 	/*
-	 * hugetlbfs picks its own alignment from a file it creates; the
-	 * mlock and DAX checks depend on limits we do not model.
+	 * hugetlbfs picks its own alignment from a file it creates; the DAX
+	 * checks depend on the file system.
 	 */
 	if (r->mmap_flags & DRYRUN_MAP_UNMODELLED)
 		return -EOPNOTSUPP;
@@ -1023,6 +1054,8 @@ static int dryrun_prepare(const struct file *file, struct dryrun_request *dr,
 	dr->personality = t.personality;
 	dr->randomize = t.randomize;
 	dr->rawio = t.rawio;
+	dr->ipc_lock = t.ipc_lock;
+	dr->rlim_memlock = task_rlimit(t.task, RLIMIT_MEMLOCK);
 	dr->rlim_as = task_rlimit(t.task, RLIMIT_AS);
 	dr->rlim_data = task_rlimit(t.task, RLIMIT_DATA);
 	dr->rlim_data_max = task_rlimit_max(t.task, RLIMIT_DATA);

@@ -104,17 +104,23 @@ static struct task_struct *find_task(pid_t pid)
 	return task;
 }
 
-static bool task_has_rawio(struct task_struct *task)
+/*
+ * capable(@cap) as @task would see it: cap_capable() (security/commoncap.c,
+ * 5.10 to 7.3) for the initial namespace grants a capability only to a
+ * cred of that namespace with it effective.  An LSM's own say is not
+ * modelled.
+ */
+static bool task_capable(struct task_struct *task, int cap)
 {
 	const struct cred *cred;
-	bool rawio;
+	bool capable;
 
 	rcu_read_lock();
 	cred = __task_cred(task);
-	rawio = cred->user_ns == &init_user_ns &&
-		cap_raised(cred->cap_effective, CAP_SYS_RAWIO);
+	capable = cred->user_ns == &init_user_ns &&
+		  cap_raised(cred->cap_effective, cap);
 	rcu_read_unlock();
-	return rawio;
+	return capable;
 }
 
 /**
@@ -151,7 +157,8 @@ int vmalens_take_mm(struct task_struct *task, struct vmalens_target *t)
 	t->mm = mm;
 	t->compat = vmalens_task_compat(task);
 	t->randomize = task->flags & PF_RANDOMIZE;
-	t->rawio = task_has_rawio(task);
+	t->rawio = task_capable(task, CAP_SYS_RAWIO);
+	t->ipc_lock = task_capable(task, CAP_IPC_LOCK);
 	t->personality = task->personality;
 	err = 0;
 unlock:

@@ -411,22 +411,49 @@ static rlim_t limit_above(pid_t pid, const char *status_key, long spare)
 	return kb < 0 ? 0 : (rlim_t)kb * 1024 + spare * page_size();
 }
 
+struct mmap_kind {
+	uint64_t prot, flags;
+};
+
+/* Requests of several kinds, and how one refused for a limit looks. */
+struct limit_probe {
+	const struct mmap_kind *kinds;
+	unsigned int nr_kinds;
+	int error, layer;
+};
+
+/* The kinds may_expand_vm() tells apart, MAP_FIXED replacing arena pages. */
+static const struct mmap_kind expand_kinds[] = {
+	{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS },
+	{ PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS },
+	{ PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS },
+	{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN },
+	{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED },
+};
+
+static const struct limit_probe expand_probe = {
+	.kinds = expand_kinds, .nr_kinds = ARRAY_SIZE(expand_kinds),
+	.error = -ENOMEM, .layer = VMALENS_LAYER_LIMITS,
+};
+
 /*
- * Requests of 1 to 2 * @spare pages, of each kind may_expand_vm() tells
- * apart: private writable (data), read-only, shared, stack, and MAP_FIXED
- * over the arena (whose pages it replaces).  Counts answers of the
- * "limits" layer in @refused and successes in @placed.
+ * Locked or not, private or shared; no MAP_FIXED: after mlockall() the
+ * target's restoring of its arena would be locked too.
+ */
+static const struct mmap_kind lock_kinds[] = {
+	{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED },
+	{ PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_LOCKED },
+	{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS },
+};
+
+/*
+ * Requests of 1 to 2 * @spare pages of each of @p's kinds.  Counts the
+ * refusals @p names in @refused and the successes in @placed.
  */
 static int compare_near_limit(struct __test_metadata *_metadata, int dev,
-			      struct target *t, long spare, int *refused, int *placed)
+			      struct target *t, const struct limit_probe *p, long spare,
+			      int *refused, int *placed)
 {
-	static const struct { uint64_t prot, flags; } kinds[] = {
-		{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS },
-		{ PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS },
-		{ PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS },
-		{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN },
-		{ PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED },
-	};
 	/* around the edge: emulated CPUs are too slow to walk every length */
 	const long lengths[] = { 1, spare - 1, spare, spare + 1, 2 * spare };
 	struct vmalens_unmapped_area ua;
@@ -435,10 +462,10 @@ static int compare_near_limit(struct __test_metadata *_metadata, int dev,
 	int bad = 0;
 	int64_t real;
 
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+	for (k = 0; k < p->nr_kinds; k++) {
 		for (l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
-			r.prot = kinds[k].prot;
-			r.flags = kinds[k].flags;
+			r.prot = p->kinds[k].prot;
+			r.flags = p->kinds[k].flags;
 			r.len = lengths[l] * page_size();
 			r.hint = r.flags & MAP_FIXED ? t->arena : 0;
 			if (dryrun(dev, t->pid, &r, VMALENS_MODE_AUTO, &ua))
@@ -448,7 +475,7 @@ static int compare_near_limit(struct __test_metadata *_metadata, int dev,
 				log_mismatch(_metadata, "limits", &r, &ua, real);
 				bad++;
 			}
-			*refused += ua.error && ua.layer == VMALENS_LAYER_LIMITS;
+			*refused += ua.error == p->error && (int)ua.layer == p->layer;
 			*placed += !ua.error;
 		}
 	}
@@ -472,8 +499,8 @@ TEST_F_TIMEOUT(dryrun, address_space_limits_match_real_mmap, 300)
 	refused = placed = 0;
 	lim = (struct rlimit){ limit_above(self->t.pid, "VmSize", spare), RLIM_INFINITY };
 	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_AS, &lim, NULL));
-	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, spare,
-					&refused, &placed));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, &expand_probe,
+					spare, &refused, &placed));
 	printf("# RLIMIT_AS: %d refused for the limit, %d placed\n", refused, placed);
 	EXPECT_LT(0, refused);
 	EXPECT_LT(0, placed);
@@ -483,8 +510,8 @@ TEST_F_TIMEOUT(dryrun, address_space_limits_match_real_mmap, 300)
 	refused = placed = 0;
 	lim = (struct rlimit){ limit_above(self->t.pid, "VmData", spare), RLIM_INFINITY };
 	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_DATA, &lim, NULL));
-	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, spare,
-					&refused, &placed));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, &expand_probe,
+					spare, &refused, &placed));
 	printf("# RLIMIT_DATA: %d refused for the limit, %d placed\n", refused, placed);
 	EXPECT_LT(0, refused);
 	EXPECT_LT(0, placed);
@@ -493,12 +520,79 @@ TEST_F_TIMEOUT(dryrun, address_space_limits_match_real_mmap, 300)
 	refused = placed = 0;
 	lim = (struct rlimit){ 0, limit_above(self->t.pid, "VmData", spare) };
 	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_DATA, &lim, NULL));
-	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, spare,
-					&refused, &placed));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, &expand_probe,
+					spare, &refused, &placed));
 	printf("# RLIMIT_DATA 0, hard limit: %d refused, %d placed\n", refused, placed);
 	EXPECT_LT(0, refused);
 	EXPECT_LT(0, placed);
 	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_DATA, &old_data, NULL));
+}
+
+FIXTURE(locked) {
+	struct target t;
+	int dev;
+};
+
+FIXTURE_VARIANT(locked) {
+	const char *helper;
+	const char *arg;
+};
+
+FIXTURE_VARIANT_ADD(locked, native) { .helper = "mmap_target", .arg = "unprivileged" };
+FIXTURE_VARIANT_ADD(locked, native_mlockall) { .helper = "mmap_target", .arg = "mlockall" };
+FIXTURE_VARIANT_ADD(locked, compat) { .helper = "mmap_target32", .arg = "unprivileged" };
+
+FIXTURE_SETUP(locked)
+{
+	int ret;
+
+	self->dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ret = target_start(&self->t, variant->helper, variant->arg);
+	if (ret == -ENOEXEC)
+		SKIP(return, "this kernel cannot run %s (no 32-bit support)", variant->helper);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(locked)
+{
+	target_stop(&self->t);
+	close(self->dev);
+}
+
+/*
+ * RLIMIT_MEMLOCK a few pages above what a target without CAP_IPC_LOCK has
+ * locked, then zero: the dry-run must refuse what do_mmap() refuses, with
+ * EAGAIN, and MAP_LOCKED under a zero limit with EPERM.
+ */
+TEST_F_TIMEOUT(locked, mlock_limits_match_real_mmap, 300)
+{
+	const long spare = 8;
+	struct limit_probe probe = {
+		.kinds = lock_kinds, .nr_kinds = ARRAY_SIZE(lock_kinds),
+		.error = -EAGAIN, .layer = VMALENS_LAYER_DO_MMAP,
+	};
+	struct rlimit lim;
+	int refused = 0, placed = 0;
+
+	lim.rlim_cur = lim.rlim_max = limit_above(self->t.pid, "VmLck", spare);
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_MEMLOCK, &lim, NULL));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, &probe, spare,
+					&refused, &placed));
+	printf("# RLIMIT_MEMLOCK: %d refused (EAGAIN), %d placed\n", refused, placed);
+	EXPECT_LT(0, refused);
+	EXPECT_LT(0, placed);
+
+	refused = placed = 0;
+	lim.rlim_cur = lim.rlim_max = 0;
+	probe.error = -EPERM;
+	ASSERT_EQ(0, prlimit(self->t.pid, RLIMIT_MEMLOCK, &lim, NULL));
+	EXPECT_EQ(0, compare_near_limit(_metadata, self->dev, &self->t, &probe, spare,
+					&refused, &placed));
+	printf("# RLIMIT_MEMLOCK 0: %d refused (EPERM), %d placed\n", refused, placed);
+	EXPECT_LT(0, refused);
+	if (strcmp(variant->arg, "mlockall"))
+		EXPECT_LT(0, placed);
 }
 
 static int read_file(const char *path, char **buf, size_t *len)
@@ -632,7 +726,7 @@ TEST_F(badinput, flags_mode_reserved)
 	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
 	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
 	EXPECT_EQ(EOPNOTSUPP, ua_ioctl(self->dev, &self->ua));
-	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED;
+	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_SYNC;
 	EXPECT_EQ(EOPNOTSUPP, ua_ioctl(self->dev, &self->ua));
 	/* Output fields are ignored on input: a struct can be reused. */
 	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS;

@@ -8,6 +8,9 @@
  * undone (unmapped, or the arena restored) so the address space is the
  * same before every request. With the argument "legacy" it first re-execs
  * itself with ADDR_COMPAT_LAYOUT so the kernel picks the bottom-up layout.
+ * With "unprivileged" it gives up root (and so CAP_IPC_LOCK, whose holder
+ * no mlock limit binds); "mlockall" adds mlockall(MCL_FUTURE), so that
+ * every later mapping is locked.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -96,6 +99,11 @@ int main(int argc, char **argv)
 	arena = mmap(NULL, arena_len, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (arena == MAP_FAILED)
+		return 1;
+	if (argc > 1 && (!strcmp(argv[1], "unprivileged") || !strcmp(argv[1], "mlockall")) &&
+	    (setgid(65534) || setuid(65534)))
+		return 1;
+	if (argc > 1 && !strcmp(argv[1], "mlockall") && mlockall(MCL_FUTURE))
 		return 1;
 	memset(&hello, 0, sizeof(hello));
 	hello.arena = (uintptr_t)arena;

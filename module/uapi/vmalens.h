@@ -86,7 +86,7 @@ enum vmalens_mode {
  * right after. Nothing is mapped and the target's mm is never written.
  *
  * Errors of the ioctl itself, beside the common ones: EOPNOTSUPP for
- * MAP_HUGETLB, MAP_LOCKED and MAP_SYNC (not modelled); EBADF when @fd is
+ * MAP_HUGETLB and MAP_SYNC (not modelled); EBADF when @fd is
  * not an open file of the caller's for a file mapping; EINVAL for unknown
  * MAP_* or PROT_* bits, an unknown @mode, or an @fd other than -1 or 0
  * with MAP_ANONYMOUS. Why mmap itself would fail comes back in @error,
