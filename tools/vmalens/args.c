@@ -262,6 +262,7 @@ static const struct {
 	{ "growsdown", MAP_GROWSDOWN },
 	{ "noreserve", MAP_NORESERVE },
 	{ "populate", MAP_POPULATE },
+	{ "locked", MAP_LOCKED },
 	{ "stack", MAP_STACK },
 	{ "hugetlb", MAP_HUGETLB },
 	{ "fixed_noreplace", MAP_FIXED_NOREPLACE },

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -715,6 +716,8 @@ static void test_args(void)
 	CHECK(!parse_mmap_flags("private,anonymous", &f, &bad) && f == 0x22, "flags 0x%x", f);
 	CHECK(!parse_mmap_flags("shared,fixed_noreplace,populate", &f, &bad) &&
 	      f == (0x01 | 0x100000 | 0x8000), "flags 0x%x", f);
+	CHECK(!parse_mmap_flags("private,anonymous,locked", &f, &bad) &&
+	      f == (0x22 | MAP_LOCKED), "flags 0x%x", f);
 	CHECK(parse_mmap_flags("private,bogus", &f, &bad) && !strcmp(bad, "bogus"), "bad flag");
 	CHECK(addr_digits(0) == 12 && addr_digits(0x7ffffffff000) == 12 &&
 	      addr_digits(1ULL << 48) == 12, "48-bit columns");

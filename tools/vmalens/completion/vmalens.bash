@@ -7,7 +7,7 @@ _vmalens_cmds="show layout vmas query probe tasks diff aslr version help"
 # Before or after the command; --version only before it.
 _vmalens_global_opts="--json --pretty --help --quiet --color"
 _vmalens_probe_flags="private shared anonymous fixed fixed_noreplace 32bit
-stack growsdown hugetlb noreserve populate"
+stack growsdown hugetlb noreserve populate locked"
 
 # The options one command takes (the global ones aside).
 _vmalens_cmd_opts()
