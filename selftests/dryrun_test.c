@@ -337,22 +337,34 @@ FIXTURE_VARIANT_ADD(dryrun, native_legacy) { .helper = "mmap_target", .arg = "le
 FIXTURE_VARIANT_ADD(dryrun, compat) { .helper = "mmap_target32", .arg = "" };
 FIXTURE_VARIANT_ADD(dryrun, compat_legacy) { .helper = "mmap_target32", .arg = "legacy" };
 
+/* A fixture's device and target: 0, or -errno (-ENOEXEC: cannot run it). */
+static int fixture_start(int *dev, struct target *t, const char *helper, const char *arg)
+{
+	*dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
+	if (*dev < 0)
+		return -errno;
+	return target_start(t, helper, arg);
+}
+
+static void fixture_stop(int dev, struct target *t)
+{
+	target_stop(t);
+	if (dev >= 0)
+		close(dev);
+}
+
 FIXTURE_SETUP(dryrun)
 {
-	int ret;
+	int ret = fixture_start(&self->dev, &self->t, variant->helper, variant->arg);
 
-	self->dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", VMALENS_DEVICE, strerror(errno));
-	ret = target_start(&self->t, variant->helper, variant->arg);
 	if (ret == -ENOEXEC)
 		SKIP(return, "this kernel cannot run %s (no 32-bit support)", variant->helper);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, ret) TH_LOG("%s %s: %s", variant->helper, variant->arg, strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(dryrun)
 {
-	target_stop(&self->t);
-	close(self->dev);
+	fixture_stop(self->dev, &self->t);
 }
 
 TEST_F_TIMEOUT(dryrun, kernel_answer_matches_real_mmap, 300)
@@ -544,20 +556,16 @@ FIXTURE_VARIANT_ADD(locked, compat) { .helper = "mmap_target32", .arg = "unprivi
 
 FIXTURE_SETUP(locked)
 {
-	int ret;
+	int ret = fixture_start(&self->dev, &self->t, variant->helper, variant->arg);
 
-	self->dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-	ret = target_start(&self->t, variant->helper, variant->arg);
 	if (ret == -ENOEXEC)
 		SKIP(return, "this kernel cannot run %s (no 32-bit support)", variant->helper);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, ret) TH_LOG("%s %s: %s", variant->helper, variant->arg, strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(locked)
 {
-	target_stop(&self->t);
-	close(self->dev);
+	fixture_stop(self->dev, &self->t);
 }
 
 /*
