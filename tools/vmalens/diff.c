@@ -27,14 +27,21 @@
 
 struct dvma {
 	uint64_t start, end, offset;
-	const char *perms, *path, *kind;	/* in strs */
-	char *strs;
+	const char *perms, *path, *kind;	/* in the snapshot's strs */
+	size_t strs_at;		/* where perms is, until strs stops growing */
 	bool paired;
+};
+
+/* perms, path and kind of every VMA, one after another, in one buffer */
+struct strpool {
+	char *buf;
+	size_t len, cap;
 };
 
 struct snap {
 	struct dvma *v;
 	size_t nr, cap;
+	struct strpool strs;
 	long pid;
 };
 
@@ -57,37 +64,90 @@ struct pair {
  * A snapshot is read with json-c, one VMA at a time: between the members
  * of the top-level array or object the text is walked here (white space,
  * brackets, ',' and ':'), and every value in it is json-c's.  Only one
- * VMA's tree is alive at a time, whatever the size of the document.
+ * VMA's tree is alive at a time, whatever the size of the document, and
+ * the text streams through a small buffer that stays in the cache: a
+ * value cut by the buffer's end is fed to json-c's tokener in pieces.
  */
 struct reader {
 	const char *name;
-	const char *text;
-	size_t len, pos;
+	int fd;
+	char *buf;
+	size_t len, pos;	/* bytes in buf; the next one to look at */
+	size_t base;		/* the file offset of buf[0] */
+	bool eof;
 	struct json_tokener *tok;
 	char bad[256];		/* the first VMA that is none: said after the JSON is read */
+	char *err;		/* why the snapshot cannot be read: LOAD_ERR_LEN bytes */
 };
+
+#define READ_BUF_LEN	(256 * 1024)
+#define LOAD_ERR_LEN	1024
+
+/*
+ * A reader says nothing itself: the first reason it fails waits in err
+ * for do_diff() to say.  Always -1.
+ */
+static int __attribute__((format(printf, 2, 3))) load_err(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err, LOAD_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static int bad_json(struct reader *r, const char *why)
 {
-	p_err("%s is not valid JSON (%s at byte %zu); save a snapshot with: %s vmas PID --json >FILE",
-	      r->name, why, r->pos, bin_name);
-	return -1;
+	return load_err(r->err, "%s is not valid JSON (%s at byte %zu); save a snapshot with: "
+			"%s vmas PID --json >FILE", r->name, why, r->base + r->pos, bin_name);
 }
 
 static int no_vmas(struct reader *r)
 {
-	p_err("%s is not a vmalens snapshot: no VMAs; expected the output of "
-	      "'%s vmas --json' or '%s show --json'",
-	      r->name, bin_name, bin_name);
-	return -1;
+	return load_err(r->err, "%s is not a vmalens snapshot: no VMAs; expected the output of "
+			"'%s vmas --json' or '%s show --json'", r->name, bin_name, bin_name);
 }
 
-static char peek(struct reader *r)
+/* Drop what was read, read what comes next; false at the end or on an error. */
+static bool refill(struct reader *r)
 {
-	while (r->pos < r->len && (r->text[r->pos] == ' ' || r->text[r->pos] == '\t' ||
-				   r->text[r->pos] == '\n' || r->text[r->pos] == '\r'))
-		r->pos++;
-	return r->pos < r->len ? r->text[r->pos] : '\0';
+	char why[256];
+	ssize_t n;
+
+	if (r->eof)
+		return false;
+	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->base += r->pos;
+	r->len -= r->pos;
+	r->pos = 0;
+	do {
+		n = read(r->fd, r->buf + r->len, READ_BUF_LEN - r->len);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		r->len += n;
+		return true;
+	}
+	if (n < 0)
+		load_err(r->err, "cannot read %s: %s", r->name, strerror_r(errno, why, sizeof(why)));
+	r->eof = true;
+	return false;
+}
+
+/* The next byte after white space, not consumed; EOF at the end. */
+static int peek(struct reader *r)
+{
+	for (;;) {
+		while (r->pos < r->len && (r->buf[r->pos] == ' ' || r->buf[r->pos] == '\t' ||
+					   r->buf[r->pos] == '\n' || r->buf[r->pos] == '\r'))
+			r->pos++;
+		if (r->pos < r->len)
+			return (unsigned char)r->buf[r->pos];
+		if (!refill(r))
+			return EOF;
+	}
 }
 
 /* Consume c if it comes next (after white space). */
@@ -103,16 +163,23 @@ static bool take(struct reader *r, char c)
 static int read_value(struct reader *r, struct json_object **out)
 {
 	enum json_tokener_error err;
-	size_t left;
 
 	peek(r);
-	left = r->len - r->pos;
 	json_tokener_reset(r->tok);
-	*out = json_tokener_parse_ex(r->tok, r->text + r->pos, left > INT_MAX ? INT_MAX : (int)left);
-	err = json_tokener_get_error(r->tok);
-	r->pos += json_tokener_get_parse_end(r->tok);
-	if (err == json_tokener_continue)
-		return bad_json(r, "the text ends too early");
+	for (;;) {
+		*out = json_tokener_parse_ex(r->tok, r->buf + r->pos, (int)(r->len - r->pos));
+		err = json_tokener_get_error(r->tok);
+		r->pos += json_tokener_get_parse_end(r->tok);
+		if (err != json_tokener_continue)
+			break;
+		if (!refill(r)) {
+			/* a number ends only where something follows it */
+			*out = json_tokener_parse_ex(r->tok, "", 1);
+			if (json_tokener_get_error(r->tok) == json_tokener_success)
+				return 0;
+			return bad_json(r, "the text ends too early");
+		}
+	}
 	if (err != json_tokener_success)
 		return bad_json(r, json_tokener_error_desc(err));
 	return 0;
@@ -146,12 +213,45 @@ static void __attribute__((format(printf, 2, 3))) snap_bad(struct reader *r, con
 	va_end(ap);
 }
 
-/* perms, path and kind share one allocation.  -1 only when out of memory. */
+/* Append s to the pool; false when out of memory. */
+static bool pool_add(struct strpool *p, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (p->cap - p->len < n) {
+		size_t cap = p->cap ? p->cap : 65536;
+		char *buf;
+
+		while (cap - p->len < n)
+			cap *= 2;
+		buf = realloc(p->buf, cap);
+		if (!buf)
+			return false;
+		p->buf = buf;
+		p->cap = cap;
+	}
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
+	return true;
+}
+
+/* The pool has stopped growing: point every VMA at its strings. */
+static void vmas_find_strs(struct snap *s)
+{
+	struct dvma *d;
+
+	for (d = s->v; d < s->v + s->nr; d++) {
+		d->perms = s->strs.buf + d->strs_at;
+		d->path = d->perms + strlen(d->perms) + 1;
+		d->kind = d->path + strlen(d->path) + 1;
+	}
+}
+
+/* -1 only when out of memory. */
 static int vma_add(struct reader *r, struct snap *s, struct json_object *o)
 {
 	const char *perms = str_member(o, "perms"), *path = str_member(o, "path");
 	const char *kind = str_member(o, "kind");
-	size_t lp, lk, ln;
 	struct dvma *d;
 
 	if (s->nr == s->cap) {
@@ -183,20 +283,13 @@ static int vma_add(struct reader *r, struct snap *s, struct json_object *o)
 			 s->v[s->nr - 1].end);
 		return 0;
 	}
-	lp = strlen(perms) + 1;
-	ln = strlen(path) + 1;
-	lk = strlen(kind) + 1;
-	d->strs = malloc(lp + ln + lk);
-	if (!d->strs)
+	d->strs_at = s->strs.len;
+	if (!pool_add(&s->strs, perms) || !pool_add(&s->strs, path) || !pool_add(&s->strs, kind))
 		goto nomem;
-	d->perms = memcpy(d->strs, perms, lp);
-	d->path = memcpy(d->strs + lp, path, ln);
-	d->kind = memcpy(d->strs + lp + ln, kind, lk);
 	s->nr++;
 	return 0;
 nomem:
-	p_err("out of memory");
-	return -1;
+	return load_err(r->err, "out of memory");
 }
 
 /* The array of VMAs, r->pos on its '['. */
@@ -271,44 +364,64 @@ static int snap_read(struct reader *r, struct snap *s)
 	}
 	if (ret)
 		return ret;
-	if (peek(r))
+	if (peek(r) != EOF)
 		return bad_json(r, "text after the document");
 	if (!have_vmas)
 		return no_vmas(r);
-	if (*r->bad) {
-		p_err("%s is not a vmalens snapshot: %s", r->name, r->bad);
-		return -1;
-	}
+	if (*r->bad)
+		return load_err(r->err, "%s is not a vmalens snapshot: %s", r->name, r->bad);
 	return 0;
 }
 
 static void snap_free(struct snap *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nr; i++)
-		free(s->v[i].strs);
+	free(s->strs.buf);
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
 
-static int snap_load(const char *text, const char *name, struct snap *s)
-{
-	struct reader r = { .name = name, .text = text, .len = strlen(text) };
+/* One snapshot file, being loaded. */
+struct snap_file {
+	const char *path;	/* as given: "-" is stdin */
+	struct snap snap;
 	int ret;
+	char err[LOAD_ERR_LEN];	/* why not, when ret is -1 */
+};
+
+/* f->ret 0 with f->snap loaded, or -1 with f->err. */
+static void *snap_file_load(void *arg)
+{
+	struct snap_file *f = arg;
+	struct reader r = { .name = strcmp(f->path, "-") ? f->path : "stdin", .err = f->err };
+	struct snap *s = &f->snap;
+	char why[256];
 
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
+	f->ret = -1;
+	r.fd = strcmp(f->path, "-") ? open(f->path, O_RDONLY | O_CLOEXEC) : 0;
+	if (r.fd < 0) {
+		load_err(f->err, "cannot open %s: %s", f->path, strerror_r(errno, why, sizeof(why)));
+		return NULL;
+	}
+	r.buf = malloc(READ_BUF_LEN);
 	r.tok = json_tokener_new();
-	if (!r.tok) {
-		p_err("out of memory");
-		return -1;
+	if (!r.buf || !r.tok) {
+		load_err(f->err, "out of memory");
+		goto out;
 	}
 	/* RFC 8259 only; the text goes on after each member */
 	json_tokener_set_flags(r.tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
-	ret = snap_read(&r, s);
-	json_tokener_free(r.tok);
-	return ret;
+	f->ret = snap_read(&r, s);
+	if (!f->ret)
+		vmas_find_strs(s);
+out:
+	if (r.tok)
+		json_tokener_free(r.tok);
+	free(r.buf);
+	if (r.fd)
+		close(r.fd);
+	return NULL;
 }
 
 struct pairing {
@@ -631,40 +744,10 @@ nomem:
 	return DIFF_TROUBLE;
 }
 
-static char *read_file(const char *path)
-{
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, err = 0;
-	char *text;
-
-	if (fd < 0) {
-		p_err("cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	text = read_all(fd, &err);
-	if (!text)
-		p_err("cannot read %s: %s", fd ? path : "stdin", strerror(err));
-	if (fd)
-		close(fd);
-	return text;
-}
-
-/* The snapshot in path, as given ("-": stdin); its text is freed once read. */
-static int snap_load_file(const char *path, struct snap *s)
-{
-	char *text = read_file(path);
-	int ret;
-
-	if (!text)
-		return -1;
-	ret = snap_load(text, strcmp(path, "-") ? path : "stdin", s);
-	free(text);
-	return ret;
-}
-
 /* As diff(1): 0 if the snapshots are the same, 1 if they differ, 2 on trouble. */
 int do_diff(int argc, char **argv)
 {
-	struct snap o = { 0 }, n = { 0 };
+	struct snap_file f[2] = { { .path = argv[0] }, { .path = argv[1] } };
 	int ret;
 
 	/* diff(1)'s 1 means "they differ": lost output is trouble, 2 */
@@ -673,10 +756,14 @@ int do_diff(int argc, char **argv)
 		return usage_err("diff", argc > 2 ? "too many arguments" : "expected FILE1 FILE2");
 	if (!strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
 		return usage_err("diff", "stdin (-) can be only one of FILE1 and FILE2: it is read once");
+	snap_file_load(&f[0]);
+	snap_file_load(&f[1]);
 	ret = DIFF_TROUBLE;
-	if (!snap_load_file(argv[0], &o) && !snap_load_file(argv[1], &n))
-		ret = diff_snaps(&o, &n);
-	snap_free(&o);
-	snap_free(&n);
+	if (f[0].ret || f[1].ret)
+		p_err("%s", f[0].ret ? f[0].err : f[1].err);
+	else
+		ret = diff_snaps(&f[0].snap, &f[1].snap);
+	snap_free(&f[0].snap);
+	snap_free(&f[1].snap);
 	return ret;
 }

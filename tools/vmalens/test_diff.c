@@ -426,6 +426,7 @@ static void test_not_a_snapshot(void)
 		{ "no fields", "[{\"start\":\"0x1000\"}]",
 		  "VMA 0 lacks start, end, offset, perms, path or kind" },
 		{ "no VMAs", "{\"pid\":1}", "no VMAs; expected the output of" },
+		{ "a bare number", "5", "no VMAs; expected the output of" },
 	};
 	const char *paths[] = {
 		SNAP("c0.json", PROG, { 0x5000, 0x5000, "rw-p", 0, "", "anon" }),
@@ -449,6 +450,52 @@ static void test_not_a_snapshot(void)
 		unlink(f);
 	}
 	unlink(a);
+}
+
+/*
+ * The text streams through a buffer far smaller than a big snapshot: the
+ * byte an error names counts from the file's start, whatever was read
+ * before; the first file's error is said though both are read at once;
+ * a file that opens but cannot be read says so.
+ */
+static void test_streamed(void)
+{
+	const char *a = tmp_path("stream_a.json"), *b = tmp_path("stream_b.json");
+	const char *bad = tmp_file("bad.json", "[1,");
+	FILE *fa = fopen(a, "w"), *fb = fopen(b, "w");
+	char want[512];
+	struct result r;
+	long size;
+
+	if (!fa || !fb) {
+		perror("fopen");
+		exit(2);
+	}
+	write_big(4000, fa, fb);	/* ~900 KB each */
+	fputs("\n x", fa);
+	size = ftell(fa);
+	if (fclose(fa) || fclose(fb)) {
+		perror("fclose");
+		exit(2);
+	}
+	run(&r, NULL, "diff", b, a, NULL);
+	snprintf(want, sizeof(want), "Error: %s is not valid JSON (text after the document at byte %ld)",
+		 a, size - 1);
+	CHECK(r.status == 2 && strstr(r.err, want) == r.err, "byte count: exit %d: %s  want: %s",
+	      r.status, r.err, want);
+	result_free(&r);
+	run(&r, NULL, "diff", a, bad, NULL);
+	CHECK(r.status == 2 && strstr(r.err, want) == r.err && !strstr(r.err, bad),
+	      "first file first: exit %d: %s  want: %s", r.status, r.err, want);
+	result_free(&r);
+	run(&r, NULL, "diff", b, tmpdir, NULL);
+	snprintf(want, sizeof(want), "Error: cannot read %s: %s\n", tmpdir, strerror(EISDIR));
+	CHECK(r.status == 2 && !strcmp(r.err, want), "directory: exit %d: %s  want: %s", r.status,
+	      r.err, want);
+	result_free(&r);
+	unlink(a);
+	unlink(b);
+	unlink(bad);
 }
 
 /* Messages name the files as given; stdin is read, once. */
@@ -574,6 +621,7 @@ int main(int argc, char **argv)
 	test_names_and_stdin();
 	test_changed_fields();
 	test_names_escaped();
+	test_streamed();
 	test_big(20000);
 	test_big(200000);
 
