@@ -14,7 +14,8 @@
  *   output.c      the error path, notes, plain-text helpers, read_all()
  *   pidname.c     PID arguments: pids, "self", process names
  *   dev.c         /dev/vmalens: its ioctls and their errors
- *   vmasrc.c      where VMAs come from: the module, PROCMAP_QUERY, maps
+ *   vmasrc.c      where VMAs come from: the module, PROCMAP_QUERY, maps;
+ *                 whether maps shows Android's [page size compat] entries
  *   vmalist.c     the VMA list, what a VMA is, its JSON object
  *   map.c         the address-space drawing
  *   show.c layout.c vmas.c query.c probe.c tasks.c diff.c aslr.c
@@ -259,6 +260,17 @@ int proc_vmas(pid_t pid, struct vma_list *l);
 int read_vmas(pid_t pid, struct vma_list *l);
 /* /proc/PID/maps text to a list (exposed for the unit test). */
 int parse_proc_maps(char *text, struct vma_list *l);
+
+/*
+ * Android's kernels emulate 16K pages on 4K ones (pgsize_migration): with
+ * it on, /proc/PID/maps shows the padding of a library's 16K-aligned
+ * segment as a "[page size compat]" entry that no VMA stands for.  Read
+ * from @root/sys/kernel/mm/pgsize_migration/enabled; @root is "" but in
+ * the unit test.  NONE: no such file, one we cannot read, or a value
+ * the kernel never writes there.
+ */
+enum pgsize_migration { PGSIZE_MIG_NONE, PGSIZE_MIG_OFF, PGSIZE_MIG_ON };
+enum pgsize_migration pgsize_migration_read(const char *root);
 
 /* One VMA object of the JSON output of vmas, show and query. */
 void vma_json(const struct vma_list *l, size_t i, uint64_t gap_before);

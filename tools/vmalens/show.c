@@ -56,8 +56,8 @@ static void aslr_read(int fd, pid_t pid, struct aslr_state *a)
 }
 
 static void show_json(const struct vmalens_mm_layout *lay, const struct aslr_state *a,
-		      const struct vmalens_unmapped_area *ua, bool have_ua,
-		      const struct vma_list *l)
+		      enum pgsize_migration pgm, const struct vmalens_unmapped_area *ua,
+		      bool have_ua, const struct vma_list *l)
 {
 	uint64_t prev_end = 0;
 	size_t i;
@@ -78,6 +78,11 @@ static void show_json(const struct vmalens_mm_layout *lay, const struct aslr_sta
 	jsonw_int_field(json_wtr, "mmap_rnd_bits", lay->mmap_rnd_bits);
 	jsonw_int_field(json_wtr, "mmap_rnd_compat_bits", lay->mmap_rnd_compat_bits);
 	jsonw_end_object(json_wtr);
+	jsonw_name(json_wtr, "pgsize_migration");	/* as pgsize_line() */
+	if (pgm == PGSIZE_MIG_NONE)
+		jsonw_null(json_wtr);
+	else
+		jsonw_bool(json_wtr, pgm == PGSIZE_MIG_ON);
 	jsonw_name(json_wtr, "next_mmap");
 	if (have_ua)
 		dryrun_json(ua);
@@ -115,8 +120,24 @@ static const char *aslr_text(const struct vmalens_mm_layout *lay, const struct a
 	return buf;
 }
 
+/*
+ * Android's 16K-page emulation, where the kernel has its switch: then
+ * /proc/PID/maps and this command's VMAs may differ.  The plain twin of
+ * show --json's "pgsize_migration".
+ */
+static void pgsize_line(unsigned int pid, enum pgsize_migration pgm)
+{
+	if (pgm == PGSIZE_MIG_ON)
+		printf("  page size    16K emulated on 4K pages (pgsize_migration on): /proc/%u/maps may add [page size compat] entries that are not VMAs\n",
+		       pid);
+	else if (pgm == PGSIZE_MIG_OFF)
+		printf("  page size    no 16K emulation (pgsize_migration off): /proc/%u/maps lists the VMAs\n",
+		       pid);
+}
+
 static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_state *a,
-			 const struct vmalens_unmapped_area *ua, bool have_ua)
+			 enum pgsize_migration pgm, const struct vmalens_unmapped_area *ua,
+			 bool have_ua)
 {
 	char s1[32], s2[32], s3[32], buf[160], comm[4 * sizeof(lay->comm)];
 	bool legacy = lay->layout == VMALENS_MODE_BOTTOMUP;
@@ -144,6 +165,7 @@ static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_
 	printf("  ASLR         %s\n", aslr_text(lay, a, buf, sizeof(buf)));
 	printf("  VMAs         %llu" ", %s mapped\n", lay->map_count,
 	       human_size(lay->total_vm * lay->page_size, s3, sizeof(s3)));
+	pgsize_line(lay->pid, pgm);
 	if (have_ua) {
 		printf("  next mmap    ");
 		dryrun_line(stdout, ua);
@@ -235,6 +257,7 @@ int do_show(int argc, char **argv)
 	struct vmalens_unmapped_area ua;
 	struct vmalens_mm_layout lay;
 	struct vma_list l = { 0 };
+	enum pgsize_migration pgm;
 	struct aslr_state a;
 	int fd, file_fd = -1, ret;
 	bool have_ua = false;
@@ -258,10 +281,11 @@ int do_show(int argc, char **argv)
 	if (dev_dryrun(fd, &ua))
 		goto out;
 	have_ua = true;
+	pgm = pgsize_migration_read("");
 	if (json_output) {
-		show_json(&lay, &a, &ua, have_ua, &l);
+		show_json(&lay, &a, pgm, &ua, have_ua, &l);
 	} else {
-		show_summary(&lay, &a, &ua, have_ua);
+		show_summary(&lay, &a, pgm, &ua, have_ua);
 		show_map(&lay, &ua, have_ua, &l);
 	}
 	ret = EXIT_OK;

@@ -2,8 +2,9 @@
 /*
  * Host-side unit test for the vmalens CLI: the argument and /proc/PID/maps
  * parsers, the JSON writer and reader, the printers fed with ioctl
- * records, the ASLR estimator, diff, the map, process names, and the
- * command table against "vmalens help" and the man page.
+ * records, the ASLR estimator, diff, the map, process names, Android's
+ * pgsize_migration switch, and the command table against "vmalens help"
+ * and the man page.
  *
  *   test_parse MANPAGE [VMALENS-BINARY]
  *
@@ -814,6 +815,51 @@ static void test_pid_names(void)
 	CHECK(pids_by_name(dir, "foo", 0, &m) == -ENOENT, "no such directory");
 }
 
+/*
+ * Android's 16K-page emulation, read from a fake sysfs under a temporary
+ * root: no file, the kernel's "1\n" and "0\n", and what it never writes.
+ */
+static void test_pgsize_migration(void)
+{
+	static const char *const dirs[] = {
+		"sys", "sys/kernel", "sys/kernel/mm", "sys/kernel/mm/pgsize_migration",
+	};
+	static const struct {
+		const char *text;
+		enum pgsize_migration want;
+	} cases[] = {
+		{ "1\n", PGSIZE_MIG_ON },
+		{ "0\n", PGSIZE_MIG_OFF },
+		{ "1", PGSIZE_MIG_ON },		/* no newline */
+		{ "", PGSIZE_MIG_NONE },
+		{ "2\n", PGSIZE_MIG_NONE },
+		{ "10\n", PGSIZE_MIG_NONE },
+		{ "on\n", PGSIZE_MIG_NONE },
+	};
+	char root[] = "/tmp/vmalens-test-sys.XXXXXX", path[PATH_MAX], esc[32];
+	enum pgsize_migration got;
+	size_t i;
+	FILE *f;
+
+	CHECK(mkdtemp(root) != NULL, "mkdtemp: %s", strerror(errno));
+	CHECK(pgsize_migration_read(root) == PGSIZE_MIG_NONE, "no sysfs");
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, dirs[i]);
+		CHECK(!mkdir(path, 0700), "mkdir %s: %s", path, strerror(errno));
+	}
+	CHECK(pgsize_migration_read(root) == PGSIZE_MIG_NONE, "the directory, no file");
+	snprintf(path, sizeof(path), "%s/sys/kernel/mm/pgsize_migration/enabled", root);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = fopen(path, "w");
+		CHECK(f && fputs(cases[i].text, f) >= 0 && !fclose(f), "write %s", path);
+		got = pgsize_migration_read(root);
+		CHECK(got == cases[i].want, "'%s': got %d, want %d",
+		      plain_str(cases[i].text, esc, sizeof(esc)), got, cases[i].want);
+	}
+	nftw(root, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	CHECK(pgsize_migration_read(root) == PGSIZE_MIG_NONE, "removed");
+}
+
 /* The map: bands in address order, no row wider than 100 columns. */
 static bool is_file_vma(const struct lvma *v)
 {
@@ -1555,6 +1601,7 @@ int main(int argc, char **argv)
 	test_aslr_mmap_first();
 	test_args();
 	test_pid_names();
+	test_pgsize_migration();
 	test_map();
 	test_drift(argv[1]);
 	test_option_drift(argv[1]);

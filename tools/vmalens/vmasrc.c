@@ -3,7 +3,8 @@
  * Where a process's VMAs come from: the module's bulk ioctl or, without
  * the module, the kernel's own PROCMAP_QUERY ioctl (6.11+) or the text of
  * /proc/PID/maps, with the kind guessed from the name and each failure
- * told as the module would tell it.
+ * told as the module would tell it; and whether maps shows entries that
+ * are not VMAs (Android's 16K-page emulation).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -130,6 +131,24 @@ int parse_proc_maps(char *text, struct vma_list *l)
 		v->kind = kind_of(v->name, inode);
 	}
 	return 0;
+}
+
+enum pgsize_migration pgsize_migration_read(const char *root)
+{
+	char path[PATH_MAX], buf[8];
+	bool got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/kernel/mm/pgsize_migration/enabled", root);
+	f = fopen(path, "re");
+	if (!f)
+		return PGSIZE_MIG_NONE;
+	got = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	/* the kernel prints its static key as "0\n" or "1\n" */
+	if (!got || (buf[0] != '0' && buf[0] != '1') || (buf[1] && buf[1] != '\n'))
+		return PGSIZE_MIG_NONE;
+	return buf[0] == '1' ? PGSIZE_MIG_ON : PGSIZE_MIG_OFF;
 }
 
 static int procmap_query_all(int fd, struct vma_list *l)
