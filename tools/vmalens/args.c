@@ -123,6 +123,12 @@ int cmd_set_opt(const char *cmd, int opt, const char *arg)
 	case OPT_EXEC:
 		aslr_exec = (char *)arg;
 		break;
+	case OPT_FORK:
+		aslr_fork = true;
+		break;
+	case OPT_FORK_EXEC:
+		aslr_fork_exec = true;
+		break;
 	default:
 		return cmd_set_vmas_opt(cmd, opt, arg);
 	}

@@ -12,10 +12,12 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,10 +29,12 @@
 #define SAMPLER32	"vmalens-aslr-sampler32"
 #define DEFAULT_SAMPLES	100
 #define MAX_SAMPLES	100000
+#define ZYGOTE_FD	100		/* as ZYGOTE_FD in sampler/aslr_sampler.c */
 
 int aslr_samples;
 bool aslr_compat;
 char *aslr_exec;
+bool aslr_fork, aslr_fork_exec;
 
 /* One sample: the regions' addresses; has[] false where there is none. */
 struct sample {
@@ -214,6 +218,9 @@ struct aslr_result {
 	int nsamples;
 	bool compat;
 	double sample_secs, base_secs;	/* per process */
+	/* --fork, --fork-exec: nsamples children of one sampler each */
+	struct aslr_stats forked[REG_NR], fork_exec[REG_NR];
+	bool has_forked, has_fork_exec;
 };
 
 static int log2_floor(uint64_t x)
@@ -266,19 +273,89 @@ static void expect(const struct vmalens_aslr *t, struct aslr_result *r,
 			r->expected[i] = 0;
 }
 
+/* The addresses of up to N samples, per region. */
+struct sample_set {
+	uint64_t *vals[REG_NR], *heap_rel;
+	size_t cnt[REG_NR], nrel;
+	bool compat;
+};
+
+static void set_free(struct sample_set *ss)
+{
+	int j;
+
+	for (j = 0; j < REG_NR; j++)
+		free(ss->vals[j]);
+	free(ss->heap_rel);
+}
+
+static int set_init(struct sample_set *ss, int n)
+{
+	int j;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->heap_rel = calloc(n, sizeof(*ss->heap_rel));
+	for (j = 0; j < REG_NR; j++)
+		ss->vals[j] = calloc(n, sizeof(uint64_t));
+	for (j = 0; j < REG_NR; j++)
+		if (!ss->vals[j])
+			break;
+	if (ss->heap_rel && j == REG_NR)
+		return 0;
+	set_free(ss);
+	p_err("out of memory");
+	return -1;
+}
+
+static void set_add(struct sample_set *ss, const struct sample *s)
+{
+	int j;
+
+	ss->compat = s->compat;
+	for (j = 0; j < REG_NR; j++)
+		if (s->has[j])
+			ss->vals[j][ss->cnt[j]++] = s->v[j];
+	if (s->has[REG_HEAP] && s->has[REG_EXEC])
+		ss->heap_rel[ss->nrel++] = s->heap_rel;
+}
+
+/* Each region's figures; heap_abs (if not NULL): the heap's absolute ones. */
+static void set_stats(struct sample_set *ss, struct aslr_stats st[REG_NR],
+		      struct aslr_stats *heap_abs)
+{
+	struct aslr_stats rel;
+	int j;
+
+	for (j = 0; j < REG_NR; j++)
+		aslr_stats_compute(ss->vals[j], ss->cnt[j], &st[j]);
+	if (heap_abs)
+		*heap_abs = st[REG_HEAP];
+	/*
+	 * The heap's own randomness: brk starts after the program's bss
+	 * (PIE: moves with it) or at ELF_ET_DYN_BASE (static PIE, 6.1+), then
+	 * arch_randomize_brk() adds its offset.  Count only what neither the
+	 * absolute address nor the distance to the program explains.
+	 */
+	if (!ss->nrel)
+		return;
+	aslr_stats_compute(ss->heap_rel, ss->nrel, &rel);
+	if (rel.bits < st[REG_HEAP].bits) {
+		st[REG_HEAP].bits = rel.bits;
+		st[REG_HEAP].distinct = rel.distinct;
+		st[REG_HEAP].shannon = rel.shannon;
+	}
+}
+
 static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result *r)
 {
-	uint64_t *vals[REG_NR], *heap_rel;
-	size_t cnt[REG_NR] = { 0 }, nrel = 0;
+	struct sample_set ss;
 	struct sample s;
 	double t0;
-	int i, j, ret = -1;
+	int i, ret = -1;
 	pid_t pid, next = -1;
 
-	heap_rel = calloc(n, sizeof(*heap_rel));
-	for (j = 0; j < REG_NR; j++)
-		vals[j] = calloc(n, sizeof(uint64_t));
-
+	if (set_init(&ss, n))
+		return -1;
 	/*
 	 * One process ahead: the next one forks and execs (on another CPU,
 	 * where there is one) while this one is read, so reading costs
@@ -303,41 +380,146 @@ static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result
 			goto out;
 		}
 		finish(pid);
-		r->compat = s.compat;
-		for (j = 0; j < REG_NR; j++)
-			if (s.has[j])
-				vals[j][cnt[j]++] = s.v[j];
-		if (s.has[REG_HEAP] && s.has[REG_EXEC])
-			heap_rel[nrel++] = s.heap_rel;
+		set_add(&ss, &s);
 	}
 	r->sample_secs = (now() - t0) / n;
 	r->nsamples = n;
-	for (j = 0; j < REG_NR; j++)
-		aslr_stats_compute(vals[j], cnt[j], &r->st[j]);
-	/*
-	 * The heap's own randomness: brk starts after the program's bss
-	 * (PIE: moves with it) or at ELF_ET_DYN_BASE (static PIE, 6.1+), then
-	 * arch_randomize_brk() adds its offset.  Count only what neither the
-	 * absolute address nor the distance to the program explains.
-	 */
-	r->heap_abs = r->st[REG_HEAP];
-	if (nrel) {
-		struct aslr_stats rel;
-
-		aslr_stats_compute(heap_rel, nrel, &rel);
-		if (rel.bits < r->st[REG_HEAP].bits) {
-			r->st[REG_HEAP].bits = rel.bits;
-			r->st[REG_HEAP].distinct = rel.distinct;
-			r->st[REG_HEAP].shannon = rel.shannon;
-		}
-	}
+	r->compat = ss.compat;
+	set_stats(&ss, r->st, &r->heap_abs);
 	ret = 0;
 out:
 	if (next > 0)
 		finish(next);
-	for (j = 0; j < REG_NR; j++)
-		free(vals[j]);
-	free(heap_rel);
+	set_free(&ss);
+	return ret;
+}
+
+/*
+ * A fork server: the sampler, exec'd once, with a socket on ZYGOTE_FD
+ * (the protocol is in sampler/aslr_sampler.c).  Its children are not
+ * ours: the server reaps them, after we have killed them.
+ */
+struct zygote {
+	const char *prog;
+	pid_t pid;
+	int sock;
+};
+
+static int zygote_start(struct zygote *z, char *prog)
+{
+	char *argv[2] = { prog, NULL };
+	int sv[2];
+
+	z->prog = prog;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		p_err("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	z->pid = fork();
+	if (z->pid == 0) {
+		if (dup2(sv[1], ZYGOTE_FD) == ZYGOTE_FD)
+			execv(prog, argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	z->sock = sv[0];
+	if (z->pid < 0) {
+		p_err("fork: %s", strerror(errno));
+		close(z->sock);
+		return -1;
+	}
+	return 0;
+}
+
+/* Let the server reap its last child and end; kill it if it does not. */
+static void zygote_stop(struct zygote *z)
+{
+	int i;
+
+	close(z->sock);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(z->pid, NULL, WNOHANG) == z->pid)
+			return;
+		usleep(10000);
+	}
+	finish(z->pid);
+}
+
+/* Wait for the server's answer; p_err() and false if it cannot come. */
+static bool zygote_answers(struct zygote *z)
+{
+	struct pollfd pfd = { .fd = z->sock, .events = POLLIN };
+	int status, n;
+
+	for (;;) {
+		n = poll(&pfd, 1, 100);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			break;
+		/* a sampler that serves no forks stops itself, as in exec mode */
+		if (waitpid(z->pid, &status, WNOHANG | WUNTRACED) == z->pid) {
+			p_err("%s %s instead of serving forks: is it the sampler of this vmalens?",
+			      z->prog, WIFSTOPPED(status) ? "stopped" : "ended");
+			return false;
+		}
+	}
+	p_err("poll: %s", strerror(errno));
+	return false;
+}
+
+/* A new child of the server, stopped: 'f' forked, 'e' forked and exec'd. */
+static pid_t zygote_child(struct zygote *z, char req)
+{
+	int child;
+
+	if (send(z->sock, &req, 1, MSG_NOSIGNAL) != 1) {
+		p_err("%s: the fork server went away: %s", z->prog, strerror(errno));
+		return -1;
+	}
+	if (!zygote_answers(z))
+		return -1;
+	if (recv(z->sock, &child, sizeof(child), MSG_WAITALL) != sizeof(child)) {
+		p_err("%s: the fork server went away", z->prog);
+		return -1;
+	}
+	if (child <= 0) {
+		p_err("%s: a forked child ended before it stopped, or fork failed", z->prog);
+		return -1;
+	}
+	return child;
+}
+
+/* n children of one server, read and killed one at a time. */
+static int sample_forked(int fd, char *prog, char req, int n, struct aslr_stats st[REG_NR])
+{
+	struct sample_set ss;
+	struct zygote z;
+	struct sample s;
+	int i, ret = -1;
+	pid_t pid;
+
+	if (set_init(&ss, n))
+		return -1;
+	if (zygote_start(&z, prog)) {
+		set_free(&ss);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		pid = zygote_child(&z, req);
+		if (pid < 0)
+			goto out;
+		ret = read_sample(fd, pid, &s);
+		kill(pid, SIGKILL);
+		if (ret)
+			goto out;
+		set_add(&ss, &s);
+	}
+	set_stats(&ss, st, NULL);
+	ret = 0;
+out:
+	zygote_stop(&z);
+	set_free(&ss);
 	return ret;
 }
 
@@ -372,6 +554,52 @@ static void print_bits_mask(uint64_t mask)
 			lo = -1;
 		}
 	}
+}
+
+/* What siblings of one parent have in common that fresh execs do not. */
+static double shared_bits(const struct aslr_result *r, int i)
+{
+	double d = r->st[i].bits - r->forked[i].bits;
+
+	return d > 0 ? d : 0;
+}
+
+static void print_bits_cell(bool has, const struct aslr_stats *s)
+{
+	if (has)
+		printf(" %9.1f", s->bits);
+	else
+		printf(" %9s", "-");
+}
+
+static void print_forked_plain(const struct aslr_result *r)
+{
+	bool all_alike = true;
+	int i;
+
+	printf("\nchildren of one exec'd sampler, %d each%s%s:\n", r->nsamples,
+	       r->has_forked ? "; FORKED: forked, not exec'd (zygote)" : "",
+	       r->has_fork_exec ? "; FORK+EXEC: forked, then exec'd" : "");
+	printf("%-10s %9s %9s %9s %9s\n", "REGION", "EXEC'D", "FORKED", "SHARED", "FORK+EXEC");
+	for (i = 0; i < REG_NR; i++) {
+		printf("%-10s %9.1f", aslr_region_names[i], r->st[i].bits);
+		print_bits_cell(r->has_forked, &r->forked[i]);
+		if (r->has_forked)
+			printf(" %9.1f", shared_bits(r, i));
+		else
+			printf(" %9s", "-");
+		print_bits_cell(r->has_fork_exec, &r->fork_exec[i]);
+		printf("\n");
+		if (r->forked[i].distinct > 1)
+			all_alike = false;
+	}
+	if (!r->has_forked)
+		return;
+	if (all_alike)
+		printf("every forked child had its parent's layout: siblings share all their\n"
+		       "random bits, so one child's leaked address is every sibling's.\n");
+	else
+		printf("forked children differed where FORKED is above 0.\n");
 }
 
 static void print_plain(const struct vmalens_aslr *t, const struct aslr_result *r,
@@ -422,12 +650,42 @@ static void print_plain(const struct vmalens_aslr *t, const struct aslr_result *
 		printf("\n%.0f samples/s; %.2f ms per sample, %.2f ms per bare fork+exec+stop: x%.2f\n",
 		       1 / r->sample_secs, r->sample_secs * 1e3, r->base_secs * 1e3,
 		       r->sample_secs / r->base_secs);
+	if (r->has_forked || r->has_fork_exec)
+		print_forked_plain(r);
 }
 
 static void json_double(json_writer_t *w, const char *name, double v)
 {
 	jsonw_name(w, name);
 	jsonw_printf(w, "%.2f", v);
+}
+
+/* "fork" and "fork_exec": null unless sampled */
+static void forked_json(const char *name, bool has, const struct aslr_stats *st,
+			const struct aslr_result *r)
+{
+	int i;
+
+	jsonw_name(json_wtr, name);
+	if (!has) {
+		jsonw_null(json_wtr);
+		return;
+	}
+	jsonw_start_object(json_wtr);
+	jsonw_int_field(json_wtr, "samples", r->nsamples);
+	jsonw_name(json_wtr, "regions");
+	jsonw_start_array(json_wtr);
+	for (i = 0; i < REG_NR; i++) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "region", aslr_region_names[i]);
+		json_double(json_wtr, "bits", st[i].bits);
+		jsonw_uint_field(json_wtr, "distinct", st[i].distinct);
+		if (st == r->forked)
+			json_double(json_wtr, "shared_bits", shared_bits(r, i));
+		jsonw_end_object(json_wtr);
+	}
+	jsonw_end_array(json_wtr);
+	jsonw_end_object(json_wtr);
 }
 
 static void print_json(const struct vmalens_aslr *t, const struct aslr_result *r,
@@ -478,6 +736,8 @@ static void print_json(const struct vmalens_aslr *t, const struct aslr_result *r
 		jsonw_end_object(json_wtr);
 	}
 	jsonw_end_array(json_wtr);
+	forked_json("fork", r->has_forked, r->forked, r);
+	forked_json("fork_exec", r->has_fork_exec, r->fork_exec, r);
 	json_double(json_wtr, "samples_per_sec", 1 / r->sample_secs);
 	json_double(json_wtr, "cost_ratio",
 		    r->base_secs > 0 ? r->sample_secs / r->base_secs : 0);
@@ -500,6 +760,8 @@ int do_aslr(int argc, char **argv)
 		return usage_err("aslr", "unexpected argument '%s'", argv[0]);
 	if (aslr_exec && aslr_compat)
 		return usage_err("aslr", "--compat samples the 32-bit sampler; not with --exec");
+	if (aslr_exec && (aslr_fork || aslr_fork_exec))
+		return usage_err("aslr", "--fork and --fork-exec fork the sampler; not with --exec");
 
 	fd = dev_open_or_explain();
 	if (fd < 0)
@@ -534,6 +796,12 @@ int do_aslr(int argc, char **argv)
 	if (!r)
 		goto out;
 	if (sample_all(fd, pargv, trace, n, r))
+		goto out;
+	r->has_forked = aslr_fork;
+	if (aslr_fork && sample_forked(fd, pargv[0], 'f', n, r->forked))
+		goto out;
+	r->has_fork_exec = aslr_fork_exec;
+	if (aslr_fork_exec && sample_forked(fd, pargv[0], 'e', n, r->fork_exec))
 		goto out;
 	if (bench_bare(pargv, trace, n / 4 < 10 ? 10 : n / 4, &r->base_secs))
 		r->base_secs = 0;

@@ -60,7 +60,8 @@ static const struct option tasks_opts[] = {
 };
 static const struct option aslr_opts[] = {
 	OPT_VALUE("samples", OPT_SAMPLES), OPT_FLAG("compat", OPT_COMPAT),
-	OPT_VALUE("exec", OPT_EXEC), { 0 }
+	OPT_VALUE("exec", OPT_EXEC), OPT_FLAG("fork", OPT_FORK), OPT_FLAG("fork-exec", OPT_FORK_EXEC),
+	{ 0 }
 };
 
 const struct option global_opts[] = {
@@ -140,7 +141,8 @@ const struct cmd main_cmds[] = {
 	  "  (- reads stdin, for one of them).  Prints the VMAs added, removed,\n"
 	  "  grown, shrunk, moved and changed (perms, offset, path, kind).\n"
 	  "  Exits 0 if the same, 1 if different, 2 on trouble, as diff(1).\n" },
-	{ "aslr", do_aslr, aslr_opts, "[--samples N] [--compat | --exec PROGRAM [-- ARGS]]",
+	{ "aslr", do_aslr, aslr_opts,
+	  "[--samples N] [--compat] [--fork] [--fork-exec] | --exec PROGRAM [-- ARGS]",
 	  "measure the address-space randomisation of fresh processes",
 	  "  Starts N fresh processes (default 100: a tiny static PIE sampler, its\n"
 	  "  32-bit twin with --compat, or PROGRAM stopped at its exec), reads each\n"
@@ -150,7 +152,11 @@ const struct cmd main_cmds[] = {
 	  "  and the alignment, next to the bits the kernel's constants and\n"
 	  "  sysctls promise, with a verdict: OK, WEAKER THAN CONFIGURED or NOT\n"
 	  "  RANDOMIZED.  Also samples per second and the cost relative to a bare\n"
-	  "  fork+exec.  Needs root (/dev/vmalens, and reading other processes).\n" },
+	  "  fork+exec.  Needs root (/dev/vmalens, and reading other processes).\n"
+	  "  --fork: also N children forked, without exec, from one exec'd sampler\n"
+	  "  (as Android apps are from zygote): the bits each region varies by\n"
+	  "  between siblings, and how many they share.  --fork-exec: the same\n"
+	  "  parent's children exec the sampler again before they are read.\n" },
 	{ "version", do_version, NULL, "",
 	  "show the versions of this tool and of the loaded module",
 	  "  Asks /dev/vmalens (VMALENS_IOC_VERSION); without access to it, reads\n"

@@ -79,7 +79,7 @@ enum {
 	OPT_COLOR = 0x80,
 	OPT_LEN = 0x100, OPT_HINT, OPT_FLAGS, OPT_PGOFF, OPT_FILE, OPT_MODE,
 	OPT_FULL, OPT_NO_GAPS, OPT_SORT, OPT_SAMPLES, OPT_COMPAT, OPT_EXEC,
-	OPT_FILTER, OPT_RANGE, OPT_PERM, OPT_BYTES, OPT_DISTANCE,
+	OPT_FILTER, OPT_RANGE, OPT_PERM, OPT_BYTES, OPT_DISTANCE, OPT_FORK, OPT_FORK_EXEC,
 };
 
 /* The global options before the command; EXIT_OK, else the exit status. */
@@ -149,6 +149,7 @@ int addr_digits(uint64_t top);
 extern int aslr_samples;
 extern bool aslr_compat;
 extern char *aslr_exec;
+extern bool aslr_fork, aslr_fork_exec;
 
 int do_layout(int argc, char **argv);
 int do_vmas(int argc, char **argv);
