@@ -3,8 +3,9 @@
  * vmalens aslr against the kernel's own knobs: the mmap_base bits that vary
  * across fresh processes follow vm.mmap_rnd_bits (and the compat value),
  * and kernel.randomize_va_space / ADDR_NO_RANDOMIZE switch the regions on
- * and off as binfmt_elf says.  Each case runs "vmalens --json aslr" (the
- * CLI on PATH) and reads its JSON minimally.
+ * and off as binfmt_elf says; children forked from one parent without
+ * exec (Android's zygote) all have its layout.  Each case runs "vmalens
+ * --json aslr" (the CLI on PATH) and reads its JSON minimally.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #define RND_COMPAT_SYSCTL	"/proc/sys/vm/mmap_rnd_compat_bits"
 #define BITS_SAMPLES		200	/* enough for every bit of 33 to flip */
 #define SWITCH_SAMPLES		50
+#define FORK_SAMPLES		40
 
 static const char *const regions[] = {
 	"mmap_base", "mmap_first", "stack", "heap", "exec", "vdso",
@@ -69,6 +71,18 @@ static long region_num(const char *json, const char *region, const char *name)
 	snprintf(key, sizeof(key), "\"%s\":", name);
 	p = strstr(obj, key);
 	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+static double region_double(const char *json, const char *region, const char *name)
+{
+	const char *obj = region_obj(json, region), *p;
+	char key[64];
+
+	if (!obj)
+		return -1;
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	p = strstr(obj, key);
+	return p ? strtod(p + strlen(key), NULL) : -1;
 }
 
 static const char *region_verdict(const char *json, const char *region)
@@ -281,6 +295,71 @@ TEST_F(aslr, compat_bits)
 		expect_bits(_metadata, self->json, "mmap_first", bits);
 		log_bits(_metadata, self->json);
 	}
+}
+
+/*
+ * Siblings forked from one sampler: every region the same in all of them
+ * (0 bits; they share every bit the exec'd samples show), while children
+ * of the same parent that exec again are as random as exec'd samples.
+ */
+static void check_forked(struct __test_metadata *_metadata, const char *json)
+{
+	const char *fork = strstr(json, "\"fork\":{"), *fexec = strstr(json, "\"fork_exec\":{");
+	double exec_bits, fork_bits, shared, fe_bits;
+	int i;
+
+	ASSERT_NE(NULL, fork) TH_LOG("no fork object: %.300s", json);
+	ASSERT_NE(NULL, fexec) TH_LOG("no fork_exec object: %.300s", json);
+	for (i = 0; i < 6; i++) {
+		exec_bits = region_double(json, regions[i], "bits");
+		fork_bits = region_double(fork, regions[i], "bits");
+		shared = region_double(fork, regions[i], "shared_bits");
+		fe_bits = region_double(fexec, regions[i], "bits");
+		TH_LOG("%-10s exec'd %.1f forked %.1f (%ld distinct) shared %.1f fork+exec %.1f",
+		       regions[i], exec_bits, fork_bits, region_num(fork, regions[i], "distinct"),
+		       shared, fe_bits);
+		EXPECT_EQ(1, region_num(fork, regions[i], "distinct")) TH_LOG("%s", regions[i]);
+		EXPECT_EQ(0, fork_bits);
+		EXPECT_LT(0, exec_bits) TH_LOG("%s not randomized", regions[i]);
+		EXPECT_TRUE(shared > exec_bits - 0.01 && shared < exec_bits + 0.01);
+		EXPECT_LT(1, region_num(fexec, regions[i], "distinct")) TH_LOG("%s", regions[i]);
+		EXPECT_LE(exec_bits - 1, fe_bits) TH_LOG("%s", regions[i]);
+	}
+}
+
+TEST_F(aslr, fork_siblings_share_every_bit)
+{
+	char args[64];
+
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 2));
+	snprintf(args, sizeof(args), "--fork --fork-exec --samples %d", FORK_SAMPLES);
+	self->json = run_aslr(args);
+	ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
+	check_forked(_metadata, self->json);
+}
+
+TEST_F(aslr, fork_siblings_share_every_bit_compat)
+{
+	char args[64];
+
+	if (self->saved_compat_bits < 0)
+		SKIP(return, "no vm.mmap_rnd_compat_bits on this kernel");
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 2));
+	snprintf(args, sizeof(args), "--compat --fork --fork-exec --samples %d", FORK_SAMPLES);
+	self->json = run_aslr(args);
+	if (!self->json && strstr(vml_err, "cannot start"))
+		SKIP(return, "cannot run 32-bit programs: %.200s", vml_err);
+	ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
+	ASSERT_NE(NULL, strstr(self->json, "\"compat\":true"));
+	check_forked(_metadata, self->json);
+}
+
+/* Unless asked for, neither is sampled: null. */
+TEST_F(aslr, fork_objects_null_unless_asked)
+{
+	self->json = run_aslr("--samples 2");
+	ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
+	EXPECT_NE(NULL, strstr(self->json, "\"fork\":null,\"fork_exec\":null"));
 }
 
 TEST_HARNESS_MAIN
