@@ -42,14 +42,46 @@ extern const char *const aslr_region_names[REG_NR];
  * shannon:     plug-in entropy of the sample distribution; <= log2(N).
  * unbalanced:  varying bits set in fewer than 1/2 - 4 sigma or more than
  *              1/2 + 4 sigma of the samples (sigma = 0.5 / sqrt(N)).
+ * collision:   the birthday estimate, log2(pairs / equal pairs): the
+ *              varying bits of the offsets are cut into chunks small
+ *              enough that a uniform chunk gives >= 30 equal pairs among
+ *              the N samples, each chunk's estimate is capped by its
+ *              width (so it errs low), and the chunks are summed: it sees
+ *              past log2(N) as long as the chunks are independent; where
+ *              the equal whole values say the chunks are not (fewer bits
+ *              than the sum, surely), it is the whole values' estimate.
+ *              [collision_low, collision_high]: one-sided 99.9% Poisson
+ *              bounds on each chunk's equal pairs, summed over the chunks
+ *              (so 99% for up to ten chunks together).  NAN below
+ *              ASLR_COLLISION_MIN samples.
+ * min_entropy: NIST SP 800-90B 6.3.1, the most common value estimate:
+ *              -log2 of the 99% upper bound of its share.  Never more
+ *              than about log2(N) - 2: a guarantee the sample can give,
+ *              not an estimate of the whole.
+ * binding:     the figure the verdict uses, binding_bits: "bits" unless
+ *              the samples contradict a uniform draw of that many bits:
+ *              "collision" when collision_high is half a bit or more
+ *              below bits; "min-entropy" when, besides, the 99% lower
+ *              bound of the most common value's share is above 2^-B, B
+ *              being bits or collision_high (one value is too common
+ *              even for the pairs), and min_entropy is lower.
  */
+enum aslr_binding { BIND_BITS, BIND_MIN_ENTROPY, BIND_COLLISION };
+
+#define ASLR_COLLISION_MIN	20
+
 struct aslr_stats {
 	size_t n, distinct;
 	uint64_t min, max, align;	/* align: 0 if all samples are equal */
 	uint64_t varying, unbalanced;	/* bit masks */
 	int nvarying, nbalanced;
 	double range_bits, shannon, bits;
+	double collision, collision_low, collision_high, min_entropy;
+	enum aslr_binding binding;
+	double binding_bits;
 };
+
+extern const char *const aslr_binding_names[];
 
 /* Sorts v in place. */
 void aslr_stats_compute(uint64_t *v, size_t n, struct aslr_stats *s);
@@ -66,7 +98,7 @@ bool aslr_mmap_first(const struct vma_list *l, uint64_t mmap_base, bool topdown,
 enum aslr_verdict { VERDICT_OK, VERDICT_WEAKER, VERDICT_NONE, VERDICT_ABSENT };
 extern const char *const aslr_verdict_names[];
 
-/* NOT RANDOMIZED if one value, WEAKER if more than a bit below expected. */
+/* NOT RANDOMIZED if one value, WEAKER if binding_bits is more than a bit below expected. */
 enum aslr_verdict aslr_verdict(const struct aslr_stats *s, double expected);
 
 #endif /* VMALENS_ASLR_H */

@@ -657,6 +657,81 @@ static void test_aslr_stats(void)
 	CHECK_NEAR(s.bits, 30, 0.3);
 }
 
+/*
+ * The birthday and most-common-value estimates: they see past log2(N)
+ * where the draw is uniform, and they bind where it is not.
+ */
+/* splitmix64: xorshift's low bits are not uniform enough for pair counts */
+static uint64_t splitmix(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void test_aslr_estimators(void)
+{
+	static uint64_t v[600];
+	uint64_t rng = 1, r;
+	struct aslr_stats s;
+	int seed, bits;
+	size_t i;
+
+	/* uniform 18 and 28 bits, 600 samples: counting shows 9.2 */
+	for (bits = 18; bits <= 28; bits += 10) {
+		for (seed = 0; seed < 5; seed++) {
+			for (i = 0; i < 600; i++)
+				v[i] = 0x7f0000000000 -
+				       ((splitmix(&rng) & ((1ULL << bits) - 1)) << 12);
+			aslr_stats_compute(v, 600, &s);
+			CHECK(s.shannon < 9.3 && fabs(s.collision - bits) <= 1,
+			      "uniform %d: collision %.2f [%.2f, %.2f], shannon %.2f", bits,
+			      s.collision, s.collision_low, s.collision_high, s.shannon);
+			/* and it knows it: chunks leave a narrow interval */
+			CHECK(s.collision_low <= bits && bits <= s.collision_high &&
+			      s.collision_low > bits - 1.5,
+			      "uniform %d: [%.2f, %.2f]", bits, s.collision_low, s.collision_high);
+			CHECK(s.binding == BIND_BITS && s.binding_bits == s.bits,
+			      "uniform %d: binding %s %.2f", bits, aslr_binding_names[s.binding],
+			      s.binding_bits);
+			CHECK(s.min_entropy < log2(600) && s.min_entropy > log2(600) - 3,
+			      "uniform %d: min-entropy %.2f", bits, s.min_entropy);
+		}
+	}
+
+	/* uniform 8 bits: the top value's share is no surprise */
+	for (i = 0; i < 600; i++)
+		v[i] = 0x40000000 + ((splitmix(&rng) & 0xff) << 12);
+	aslr_stats_compute(v, 600, &s);
+	CHECK(s.binding == BIND_BITS && fabs(s.collision - 8) <= 0.3,
+	      "8 bits: binding %s, collision %.2f", aslr_binding_names[s.binding], s.collision);
+
+	/* 18 bits that vary, 9 of entropy: bits 21-29 copy bits 12-20 */
+	for (i = 0; i < 600; i++) {
+		r = splitmix(&rng) & 0x1ff;
+		v[i] = 0x7f0000000000 + (r << 12 | r << 21);
+	}
+	aslr_stats_compute(v, 600, &s);
+	CHECK(s.nvarying == 18 && fabs(s.bits - 18) < 0.1, "copied: bits %.2f", s.bits);
+	CHECK(s.binding == BIND_COLLISION && fabs(s.binding_bits - 9) <= 0.5,
+	      "copied: binding %s %.2f", aslr_binding_names[s.binding], s.binding_bits);
+	CHECK(aslr_verdict(&s, 18) == VERDICT_WEAKER, "copied: verdict");
+
+	/* one value in half of the samples, the rest uniform 28 bits */
+	for (i = 0; i < 600; i++)
+		v[i] = 0x7f0000000000 - (i % 2 ? (splitmix(&rng) & ((1ULL << 28) - 1)) << 12 : 0);
+	aslr_stats_compute(v, 600, &s);
+	CHECK(s.binding == BIND_MIN_ENTROPY && s.binding_bits > 0.5 && s.binding_bits < 1,
+	      "half one value: binding %s %.2f", aslr_binding_names[s.binding], s.binding_bits);
+	CHECK(aslr_verdict(&s, 28) == VERDICT_WEAKER, "half one value: verdict");
+
+	/* too few samples for pairs */
+	aslr_stats_compute(v, ASLR_COLLISION_MIN - 1, &s);
+	CHECK(isnan(s.collision) && s.binding == BIND_BITS, "few: %.2f", s.collision);
+}
+
 /* The first mmap'd object: neither the program, nor its bss, nor [heap]. */
 static void test_aslr_mmap_first(void)
 {
@@ -1598,6 +1673,7 @@ int main(int argc, char **argv)
 	test_query_above();
 	test_names_escaped();
 	test_aslr_stats();
+	test_aslr_estimators();
 	test_aslr_mmap_first();
 	test_args();
 	test_pid_names();
