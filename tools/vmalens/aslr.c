@@ -343,6 +343,12 @@ static void set_stats(struct sample_set *ss, struct aslr_stats st[REG_NR],
 		st[REG_HEAP].bits = rel.bits;
 		st[REG_HEAP].distinct = rel.distinct;
 		st[REG_HEAP].shannon = rel.shannon;
+		st[REG_HEAP].collision = rel.collision;
+		st[REG_HEAP].collision_low = rel.collision_low;
+		st[REG_HEAP].collision_high = rel.collision_high;
+		st[REG_HEAP].min_entropy = rel.min_entropy;
+		st[REG_HEAP].binding = rel.binding;
+		st[REG_HEAP].binding_bits = rel.binding_bits;
 	}
 }
 
@@ -602,6 +608,28 @@ static void print_forked_plain(const struct aslr_result *r)
 		printf("forked children differed where FORKED is above 0.\n");
 }
 
+static const char *const binding_why[] = {
+	[BIND_BITS] = "fits a uniform draw",
+	[BIND_MIN_ENTROPY] = "one value too common",
+	[BIND_COLLISION] = "too many equal pairs",
+};
+
+/* The birthday and most-common-value estimates, and which figure binds. */
+static void print_estimators(const struct aslr_stats *s)
+{
+	if (!s->n)
+		return;
+	printf("  %-10s ", "");
+	if (isnan(s->collision))
+		printf("collision - (under %d samples)", ASLR_COLLISION_MIN);
+	else
+		printf("collision %.1f (99%%: %.1f-%.1f)", s->collision, s->collision_low,
+		       s->collision_high);
+	printf(", min-entropy %.1f (99%%); binding: %s %.1f, %s\n", s->min_entropy,
+	       aslr_binding_names[s->binding], s->binding_bits,
+	       s->distinct > 1 ? binding_why[s->binding] : "one value");
+}
+
 static void print_plain(const struct vmalens_aslr *t, const struct aslr_result *r,
 			const char *prog)
 {
@@ -621,7 +649,7 @@ static void print_plain(const struct vmalens_aslr *t, const struct aslr_result *
 		snprintf(range, sizeof(range), "0x%" PRIx64 "-0x%" PRIx64,
 			 s->min, s->max);
 		printf("%-10s %8zu %6.1f %6.1f %10" PRIx64 " %-37s %s\n",
-		       aslr_region_names[i], s->distinct, s->bits,
+		       aslr_region_names[i], s->distinct, s->binding_bits,
 		       r->expected[i], s->align, s->n ? range : "-",
 		       aslr_verdict_names[r->verdict[i]]);
 	}
@@ -638,13 +666,15 @@ static void print_plain(const struct vmalens_aslr *t, const struct aslr_result *
 			print_bits_mask(s->unbalanced);
 		}
 		printf("\n");
+		print_estimators(&r->st[i]);
 		if (r->note[i])
 			printf("  %-10s note: %s\n", "", r->note[i]);
 	}
 	printf("\nheap bits: the smaller of start_brk (%.1f) and start_brk - start_code.\n",
 	       r->heap_abs.bits);
 	printf("counting cannot show more than log2(%d) = %.1f bits; BITS is\n"
-	       "min(range bits, varying bits), see vmalens(1).\n",
+	       "min(range bits, varying bits) unless the collision or min-entropy\n"
+	       "estimate binds, see vmalens(1).\n",
 	       r->nsamples, log2(r->nsamples));
 	if (r->base_secs > 0)
 		printf("\n%.0f samples/s; %.2f ms per sample, %.2f ms per bare fork+exec+stop: x%.2f\n",
@@ -658,6 +688,27 @@ static void json_double(json_writer_t *w, const char *name, double v)
 {
 	jsonw_name(w, name);
 	jsonw_printf(w, "%.2f", v);
+}
+
+/* NAN as null */
+static void json_double_or_null(json_writer_t *w, const char *name, double v)
+{
+	if (isnan(v)) {
+		jsonw_name(w, name);
+		jsonw_null(w);
+	} else {
+		json_double(w, name, v);
+	}
+}
+
+static void json_estimators(const struct aslr_stats *s)
+{
+	json_double_or_null(json_wtr, "collision_bits", s->collision);
+	json_double_or_null(json_wtr, "collision_low", s->collision_low);
+	json_double_or_null(json_wtr, "collision_high", s->collision_high);
+	json_double(json_wtr, "min_entropy", s->min_entropy);
+	jsonw_string_field(json_wtr, "binding", aslr_binding_names[s->binding]);
+	json_double(json_wtr, "binding_bits", s->binding_bits);
 }
 
 /* "fork" and "fork_exec": null unless sampled */
@@ -711,6 +762,7 @@ static void print_json(const struct vmalens_aslr *t, const struct aslr_result *r
 		json_double(json_wtr, "bits", s->bits);
 		jsonw_uint_field(json_wtr, "distinct", s->distinct);
 		jsonw_uint_field(json_wtr, "samples", s->n);
+		json_estimators(s);
 		json_double(json_wtr, "theoretical_bits", r->expected[i]);
 		jsonw_name(json_wtr, "configured_bits");
 		if (r->configured[i] >= 0)
