@@ -23,6 +23,7 @@
 #define BITS_SAMPLES		200	/* enough for every bit of 33 to flip */
 #define SWITCH_SAMPLES		50
 #define FORK_SAMPLES		40
+#define PAIR_SAMPLES		600	/* log2(600) = 9.2: counting stops there */
 
 static const char *const regions[] = {
 	"mmap_base", "mmap_first", "stack", "heap", "exec", "vdso",
@@ -295,6 +296,37 @@ TEST_F(aslr, compat_bits)
 		expect_bits(_metadata, self->json, "mmap_first", bits);
 		log_bits(_metadata, self->json);
 	}
+}
+
+/*
+ * The birthday estimate sees the configured bits, within one, where
+ * counting distinct values cannot (Shannon <= log2(600)); the verdict
+ * goes by the bits, the samples being a uniform draw.
+ */
+TEST_F(aslr, collision_estimate_sees_past_counting)
+{
+	long min = module_key("mmap_rnd_bits_min");
+	const char *binding;
+	double coll, shannon;
+	char args[32];
+
+	ASSERT_LT(0, min);
+	ASSERT_EQ(0, write_long_file(RND_SYSCTL, min));
+	snprintf(args, sizeof(args), "--samples %d", PAIR_SAMPLES);
+	self->json = run_aslr(args);
+	ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
+	coll = region_double(self->json, "mmap_base", "collision_bits");
+	shannon = region_double(self->json, "mmap_base", "shannon");
+	binding = strstr(region_obj(self->json, "mmap_base"), "\"binding\":\"");
+	TH_LOG("mmap_rnd_bits %ld: collision %.2f [%.2f, %.2f], shannon %.2f, min-entropy %.2f",
+	       min, coll, region_double(self->json, "mmap_base", "collision_low"),
+	       region_double(self->json, "mmap_base", "collision_high"), shannon,
+	       region_double(self->json, "mmap_base", "min_entropy"));
+	EXPECT_LE(min - 1, coll);
+	EXPECT_GE(min + 1, coll);
+	EXPECT_GT(min - 1, shannon);
+	ASSERT_NE(NULL, binding);
+	EXPECT_EQ(0, strncmp(binding, "\"binding\":\"bits\"", 16));
 }
 
 /*
