@@ -23,6 +23,19 @@
 #define WUNTRACED	2
 #define ZYGOTE_FD	100		/* as ASLR_ZYGOTE_FD in aslr.c */
 
+#if defined(__i386__) || defined(__arm__)
+/* the numbers that i386 and arm (EABI) share */
+#define NR_EXIT		1
+#define NR_FORK		2
+#define NR_READ		3
+#define NR_WRITE	4
+#define NR_CLOSE	6
+#define NR_EXECVE	11
+#define NR_GETPID	20
+#define NR_KILL		37
+#define NR_WAIT4	114
+#endif
+
 #if defined(__x86_64__)
 #define NR_READ		0
 #define NR_WRITE	1
@@ -49,16 +62,7 @@ static long sys6(long nr, long a, long b, long c, long d, long e, long f)
 	return ret;
 }
 #elif defined(__i386__)
-#define NR_EXIT		1
-#define NR_FORK		2
-#define NR_READ		3
-#define NR_WRITE	4
-#define NR_CLOSE	6
-#define NR_EXECVE	11
-#define NR_GETPID	20
-#define NR_KILL		37
 #define NR_MMAP		90		/* old_mmap: one pointer to six args */
-#define NR_WAIT4	114
 
 static long sys4(long nr, long a, long b, long c, long d)
 {
@@ -96,15 +100,6 @@ static long sys_mmap(long a, long b, long c, long d, long e, long f)
 #define NR_REG		"x8"
 #define ARG_REG(n)	"x" #n
 #else
-#define NR_EXIT		1
-#define NR_FORK		2
-#define NR_READ		3
-#define NR_WRITE	4
-#define NR_CLOSE	6
-#define NR_EXECVE	11
-#define NR_GETPID	20
-#define NR_KILL		37
-#define NR_WAIT4	114
 #define NR_MMAP		192		/* mmap2: offset in pages */
 #define SVC		"svc #0"
 #define NR_REG		"r7"
