@@ -62,18 +62,6 @@ static const char *region_obj(const char *json, const char *region)
 	return strstr(json, key);
 }
 
-static long region_num(const char *json, const char *region, const char *name)
-{
-	const char *obj = region_obj(json, region), *p;
-	char key[64];
-
-	if (!obj)
-		return -1;
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	p = strstr(obj, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
-
 static double region_double(const char *json, const char *region, const char *name)
 {
 	const char *obj = region_obj(json, region), *p;
@@ -84,6 +72,11 @@ static double region_double(const char *json, const char *region, const char *na
 	snprintf(key, sizeof(key), "\"%s\":", name);
 	p = strstr(obj, key);
 	return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
+static long region_num(const char *json, const char *region, const char *name)
+{
+	return (long)region_double(json, region, name);
 }
 
 static const char *region_verdict(const char *json, const char *region)
