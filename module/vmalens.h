@@ -109,6 +109,7 @@ struct vmalens_vma_desc {
 
 /* vmalens_settings.c */
 int vmalens_sysctl_int(const char *name);
+long vmalens_meminfo_pages(const char *key);
 unsigned long vmalens_mmap_min_addr(unsigned long *dac);
 unsigned long vmalens_stack_guard_gap(void);
 int vmalens_settings_init(void);

@@ -43,9 +43,13 @@ static unsigned long settings_guard_gap;
 static const char *const settings_names[] = {
 	"sys/vm/mmap_min_addr", "sys/vm/max_map_count", "sys/vm/mmap_rnd_bits",
 	"sys/vm/mmap_rnd_compat_bits", "sys/kernel/randomize_va_space",
+	"sys/vm/overcommit_memory", "sys/vm/admin_reserve_kbytes",
+	"sys/vm/user_reserve_kbytes",
 };
 
 static struct file *settings_files[ARRAY_SIZE(settings_names)];
+/* /proc/meminfo: SwapTotal and CommitLimit are not exported either */
+static struct file *settings_meminfo;
 
 /* Read an open file of the private procfs into @buf, NUL-terminated. */
 static int settings_read_file(struct file *f, char *buf, size_t size)
@@ -98,6 +102,41 @@ int vmalens_sysctl_int(const char *name)
 	if (kstrtoint(strim(buf), 10, &val))
 		return -1;
 	return val;
+}
+
+/**
+ * vmalens_meminfo_pages() - a line of /proc/meminfo, in pages
+ * @key: the name before the colon, e.g. "SwapTotal"; a line in kB
+ *
+ * For the figures of the commit charge that the kernel does not export:
+ * total_swap_pages (SwapTotal) and vm_commit_limit() (CommitLimit).
+ *
+ * Return: the value in pages, or -1 if it cannot be read.
+ */
+long vmalens_meminfo_pages(const char *key)
+{
+	size_t len = strlen(key);
+	char *buf, *line, *next;
+	unsigned long kb;
+	long pages = -1;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf || !settings_meminfo ||
+	    settings_read_file(settings_meminfo, buf, PAGE_SIZE))
+		goto out;
+	for (line = buf; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(line, key, len) || line[len] != ':')
+			continue;
+		if (sscanf(line + len + 1, "%lu", &kb) == 1)
+			pages = kb >> (PAGE_SHIFT - 10);
+		break;
+	}
+out:
+	kfree(buf);
+	return pages;
 }
 
 /**
@@ -178,6 +217,8 @@ static void settings_open_files(void)
 		f = settings_open(settings_names[i]);
 		settings_files[i] = IS_ERR(f) ? NULL : f;
 	}
+	f = settings_open("meminfo");
+	settings_meminfo = IS_ERR(f) ? NULL : f;
 }
 
 static void settings_close_files(void)
@@ -187,6 +228,8 @@ static void settings_close_files(void)
 	for (i = 0; i < ARRAY_SIZE(settings_names); i++)
 		if (settings_files[i])
 			filp_close(settings_files[i], NULL);
+	if (settings_meminfo)
+		filp_close(settings_meminfo, NULL);
 }
 
 /**
