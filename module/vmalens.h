@@ -23,6 +23,8 @@ struct mm_struct;
  * @randomize:	 the task had PF_RANDOMIZE then
  * @rawio:	 the task held CAP_SYS_RAWIO in the initial namespace then
  * @ipc_lock:	 and CAP_IPC_LOCK, which lifts its mlock limit
+ * @sys_admin:	 and CAP_SYS_ADMIN, which may commit memory into the
+ *		 admin reserve (vm.overcommit_memory 2)
  * @personality: the task's personality then
  */
 struct vmalens_target {
@@ -32,6 +34,7 @@ struct vmalens_target {
 	bool randomize;
 	bool rawio;
 	bool ipc_lock;
+	bool sys_admin;
 	unsigned int personality;
 };
 

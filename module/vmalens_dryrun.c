@@ -26,6 +26,7 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/kthread.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -95,6 +96,12 @@ struct dryrun_one {
  * @max_map_count: vm.max_map_count
  * @guard_gap:	the stack guard gap in bytes
  * @ipc_lock:	the target may lock memory beyond @rlim_memlock
+ * @sys_admin:	the target may commit memory into the admin reserve
+ * @overcommit:	vm.overcommit_memory
+ * @admin_reserve: vm.admin_reserve_kbytes, in pages
+ * @user_reserve: vm.user_reserve_kbytes, in pages
+ * @swap_pages:	SwapTotal, where @overcommit 0 may need it; else -1
+ * @commit_limit: CommitLimit, where @overcommit 2 needs it; else -1
  * @rlim_memlock: its RLIMIT_MEMLOCK soft limit, in bytes
  * @rlim_as:	its RLIMIT_AS soft limit
  * @rlim_data:	its RLIMIT_DATA soft limit
@@ -120,6 +127,12 @@ struct dryrun_request {
 	unsigned long max_map_count;
 	unsigned long guard_gap;
 	bool ipc_lock;
+	bool sys_admin;
+	int overcommit;
+	unsigned long admin_reserve;
+	unsigned long user_reserve;
+	long swap_pages;
+	long commit_limit;
 	unsigned long rlim_memlock;
 	unsigned long rlim_as;
 	unsigned long rlim_data;
@@ -639,9 +652,12 @@ static int check_mlock(const struct dryrun_request *dr, unsigned long len,
 	return 0;
 }
 
-/* Pages of the VMAs that [start, end) overlaps: MAP_FIXED replaces them. */
+/*
+ * Pages of the VMAs with all of @must in their vm_flags that [start, end)
+ * overlaps: MAP_FIXED replaces them.
+ */
 static unsigned long pages_replaced(struct mm_struct *mm, unsigned long start,
-				    unsigned long end)
+				    unsigned long end, vm_flags_t must)
 {
 	struct vmalens_vma_iter it;
 	struct vm_area_struct *vma;
@@ -649,7 +665,9 @@ static unsigned long pages_replaced(struct mm_struct *mm, unsigned long start,
 
 	vmalens_iter_init(&it, mm, start);
 	while ((vma = vmalens_iter_next(&it)) && vma->vm_start < end)
-		pages += (min(end, vma->vm_end) - max(start, vma->vm_start)) >> PAGE_SHIFT;
+		if ((vma->vm_flags & must) == must)
+			pages += (min(end, vma->vm_end) - max(start, vma->vm_start)) >>
+				 PAGE_SHIFT;
 	return pages;
 }
 
@@ -675,7 +693,7 @@ static int check_expand(const struct dryrun_request *dr, unsigned long addr,
 	struct mm_struct *mm = dr->mm;
 	unsigned long pages = len >> PAGE_SHIFT;
 
-	pages -= pages_replaced(mm, addr, addr + len);
+	pages -= pages_replaced(mm, addr, addr + len, 0);
 	if (mm->total_vm + pages > dr->rlim_as >> PAGE_SHIFT)
 		return -ENOMEM;
 	if (!dryrun_is_data(dr, flags) ||
@@ -684,6 +702,61 @@ static int check_expand(const struct dryrun_request *dr, unsigned long addr,
 	if (!dr->rlim_data && mm->data_vm + pages <= dr->rlim_data_max >> PAGE_SHIFT)
 		return 0;
 	return -ENOMEM;
+}
+
+/*
+ * The pages the mapping would charge to the commit: mmap_region()'s
+ * accountable_mapping() (a private writable mapping, less the accounted
+ * pages MAP_FIXED replaces) or, for a shared anonymous one,
+ * shmem_zero_setup()'s shmem_acct_size() (all of it); none with
+ * VM_NORESERVE, which MAP_NORESERVE sets unless vm.overcommit_memory is 2,
+ * or for hugetlbfs (mm/mmap.c, mm/vma.c, mm/shmem.c; 5.10 to 7.3).
+ */
+static unsigned long commit_charge(const struct dryrun_request *dr, unsigned long addr,
+				   unsigned long len, unsigned long flags)
+{
+	struct file *file = dr->file;
+
+	if ((flags & MAP_NORESERVE) && dr->overcommit != OVERCOMMIT_NEVER)
+		return 0;
+	if (file && file_inode(file)->i_sb->s_magic == HUGETLBFS_MAGIC)
+		return 0;
+	if ((flags & MAP_TYPE) == MAP_PRIVATE)
+		return dr->req.prot & PROT_WRITE ?
+		       (len >> PAGE_SHIFT) - pages_replaced(dr->mm, addr, addr + len, VM_ACCOUNT) :
+		       0;
+	return file ? 0 : len >> PAGE_SHIFT;
+}
+
+/*
+ * __vm_enough_memory() (mm/util.c, 5.10 to 7.3; not exported) for the
+ * charge, with the target's CAP_SYS_ADMIN and total_vm: heuristic
+ * overcommit (0) refuses only what exceeds RAM and swap together; 2
+ * refuses what would take the memory committed system-wide to the
+ * commit limit, less the reserves.
+ */
+static int check_commit(struct dryrun_request *dr, unsigned long addr,
+			unsigned long len, unsigned long flags)
+{
+	unsigned long pages = commit_charge(dr, addr, len, flags);
+	long allowed;
+
+	/* an unreadable setting (-1) tells nothing: no refusal */
+	if (!pages || dr->overcommit == OVERCOMMIT_ALWAYS || dr->overcommit < 0)
+		return 0;
+	if (dr->overcommit == OVERCOMMIT_GUESS) {
+		if (pages <= totalram_pages() || dr->swap_pages < 0)
+			return 0;
+		return pages > totalram_pages() + dr->swap_pages ? -ENOMEM : 0;
+	}
+	dr->req.result_flags |= VMALENS_UA_GLOBAL_COMMIT;
+	allowed = dr->commit_limit;
+	if (allowed < 0)
+		return 0;
+	if (!dr->sys_admin)
+		allowed -= dr->admin_reserve;
+	allowed -= min(dr->mm->total_vm / 32, dr->user_reserve);
+	return (long)(vm_memory_committed() + pages) < allowed ? 0 : -ENOMEM;
 }
 
 /*
@@ -764,6 +837,11 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	ret = check_expand(dr, addr, len, flags);
 	if (ret) {
 		r->layer = VMALENS_LAYER_LIMITS;
+		return ret;
+	}
+	ret = check_commit(dr, addr, len, flags);
+	if (ret) {
+		r->layer = VMALENS_LAYER_COMMIT;
 		return ret;
 	}
 	mark_random(dr, addr, hint, len);
@@ -1030,6 +1108,28 @@ static int dryrun_read_one(struct dryrun_one *one, const void __user *uaddr,
 	return dryrun_open_file(one);
 }
 
+/*
+ * The commit figures the kernel does not export, from /proc/meminfo: read
+ * here, before the target's mmap_lock is taken (a seq_file's mutex under
+ * it is the reverse of the order /proc/PID/maps takes the two in), and
+ * only where an answer may need them: swap for a request longer than
+ * RAM under heuristic overcommit, the commit limit under strict.
+ */
+static void dryrun_read_commit(struct dryrun_request *dr)
+{
+	u64 longest = 0;
+	unsigned int i;
+
+	dr->swap_pages = -1;
+	dr->commit_limit = -1;
+	for (i = 0; i < dr->nr; i++)
+		longest = max(longest, dr->reqs[i].req.len);
+	if (dr->overcommit == OVERCOMMIT_GUESS && longest >> PAGE_SHIFT >= totalram_pages())
+		dr->swap_pages = vmalens_meminfo_pages("SwapTotal");
+	else if (dr->overcommit == OVERCOMMIT_NEVER)
+		dr->commit_limit = vmalens_meminfo_pages("CommitLimit");
+}
+
 static void dryrun_read_limits(struct dryrun_request *dr)
 {
 	int val;
@@ -1038,6 +1138,12 @@ static void dryrun_read_limits(struct dryrun_request *dr)
 	val = vmalens_sysctl_int("vm/max_map_count");
 	dr->max_map_count = val > 0 ? val : DEFAULT_MAX_MAP_COUNT;
 	dr->guard_gap = vmalens_stack_guard_gap();
+	dr->overcommit = vmalens_sysctl_int("vm/overcommit_memory");
+	val = vmalens_sysctl_int("vm/admin_reserve_kbytes");
+	dr->admin_reserve = val > 0 ? (unsigned long)val >> (PAGE_SHIFT - 10) : 0;
+	val = vmalens_sysctl_int("vm/user_reserve_kbytes");
+	dr->user_reserve = val > 0 ? (unsigned long)val >> (PAGE_SHIFT - 10) : 0;
+	dryrun_read_commit(dr);
 }
 
 static int dryrun_prepare(const struct file *file, struct dryrun_request *dr,
@@ -1055,6 +1161,7 @@ static int dryrun_prepare(const struct file *file, struct dryrun_request *dr,
 	dr->randomize = t.randomize;
 	dr->rawio = t.rawio;
 	dr->ipc_lock = t.ipc_lock;
+	dr->sys_admin = t.sys_admin;
 	dr->rlim_memlock = task_rlimit(t.task, RLIMIT_MEMLOCK);
 	dr->rlim_as = task_rlimit(t.task, RLIMIT_AS);
 	dr->rlim_data = task_rlimit(t.task, RLIMIT_DATA);

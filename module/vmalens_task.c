@@ -159,6 +159,7 @@ int vmalens_take_mm(struct task_struct *task, struct vmalens_target *t)
 	t->randomize = task->flags & PF_RANDOMIZE;
 	t->rawio = task_capable(task, CAP_SYS_RAWIO);
 	t->ipc_lock = task_capable(task, CAP_IPC_LOCK);
+	t->sys_admin = task_capable(task, CAP_SYS_ADMIN);
 	t->personality = task->personality;
 	err = 0;
 unlock:

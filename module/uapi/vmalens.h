@@ -129,6 +129,7 @@ enum vmalens_layer {
 	VMALENS_LAYER_ARCH	= 4,	/* arch_get_unmapped_area[_topdown] */
 	VMALENS_LAYER_VMALENS	= 5,	/* vmalens' own search (forced mode) */
 	VMALENS_LAYER_LIMITS	= 6,	/* mmap_region: RLIMIT_AS, RLIMIT_DATA */
+	VMALENS_LAYER_COMMIT	= 7,	/* the commit charge: vm.overcommit_memory */
 };
 
 /* The real mmap picks at random (x86 MAP_32BIT under ASLR). */
@@ -143,6 +144,11 @@ enum vmalens_layer {
 #define VMALENS_UA_REPLACES	0x10ULL
 /* With VMALENS_UA_RANDOM: some random draws leave no room (-ENOMEM). */
 #define VMALENS_UA_MAY_FAIL	0x20ULL
+/*
+ * The answer rests on the memory committed system-wide (vm.overcommit_memory
+ * 2): any process's allocation or exit may change it before the real mmap.
+ */
+#define VMALENS_UA_GLOBAL_COMMIT	0x40ULL
 
 #define VMALENS_IOC_MAGIC	0xE5
 
