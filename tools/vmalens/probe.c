@@ -18,7 +18,7 @@ static const char *const layer_names[] = {
 	[VMALENS_LAYER_DO_MMAP] = "do_mmap", [VMALENS_LAYER_FILE] = "file",
 	[VMALENS_LAYER_SHMEM] = "shmem", [VMALENS_LAYER_THP] = "thp",
 	[VMALENS_LAYER_ARCH] = "arch", [VMALENS_LAYER_VMALENS] = "vmalens",
-	[VMALENS_LAYER_LIMITS] = "limits",
+	[VMALENS_LAYER_LIMITS] = "limits", [VMALENS_LAYER_COMMIT] = "commit",
 };
 
 /* The kernel step each layer stands for, for the plain output. */
@@ -30,6 +30,7 @@ static const char *const layer_funcs[] = {
 	[VMALENS_LAYER_ARCH] = "arch_get_unmapped_area",
 	[VMALENS_LAYER_VMALENS] = "vmalens' copy of the arch search (forced --mode)",
 	[VMALENS_LAYER_LIMITS] = "mmap_region(): RLIMIT_AS / RLIMIT_DATA (may_expand_vm)",
+	[VMALENS_LAYER_COMMIT] = "the commit charge (vm.overcommit_memory, __vm_enough_memory)",
 };
 
 static const char *layer_name(uint32_t layer)
@@ -88,6 +89,7 @@ void dryrun_json(const struct vmalens_unmapped_area *ua)
 	jsonw_bool_field(json_wtr, "compat", ua->result_flags & VMALENS_UA_COMPAT);
 	jsonw_bool_field(json_wtr, "replaces", ua->result_flags & VMALENS_UA_REPLACES);
 	jsonw_bool_field(json_wtr, "may_fail", ua->result_flags & VMALENS_UA_MAY_FAIL);
+	jsonw_bool_field(json_wtr, "global_commit", ua->result_flags & VMALENS_UA_GLOBAL_COMMIT);
 	jsonw_end_object(json_wtr);
 }
 
@@ -121,6 +123,9 @@ void dryrun_line(FILE *f, const struct vmalens_unmapped_area *ua)
 		fprintf(f, "  compat: modelled as a 32-bit mmap\n");
 	if (ua->result_flags & VMALENS_UA_REPLACES)
 		fprintf(f, "  replaces: MAP_FIXED over existing mappings, which it would unmap\n");
+	if (ua->result_flags & VMALENS_UA_GLOBAL_COMMIT)
+		fprintf(f, "  global commit: vm.overcommit_memory is 2, and what every process\n"
+			"  commits meanwhile may change the answer\n");
 }
 
 int dryrun_request(pid_t pid, uint64_t len, struct vmalens_unmapped_area *ua, int *file_fd)
