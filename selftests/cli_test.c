@@ -667,7 +667,7 @@ TEST_F_TIMEOUT(cli, probe_and_query_json, 300)
 		"compat", "replaces", "may_fail" };
 
 	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
-	run_cli(&r, NULL, "--json", "probe", num(t.pid), "--len", "1G", NULL);
+	run_cli(&r, NULL, "--json", "probe", num(t.pid), "--len", "256M", NULL);
 	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
 	o = parse_json(r.out, why, sizeof(why));
 	ASSERT_NE(NULL, o) TH_LOG("%s", why);
@@ -701,7 +701,7 @@ TEST_F_TIMEOUT(cli, probe_and_query_json, 300)
 	EXPECT_TRUE(jhas(o, "addr") && !jget(o, "addr"));
 	json_object_put(o);
 
-	run_cli(&r, NULL, "probe", num(t.pid), "--len", "1G", "--mode", "bottomup",
+	run_cli(&r, NULL, "probe", num(t.pid), "--len", "256M", "--mode", "bottomup",
 		"--color=never", NULL);
 	EXPECT_EQ(0, r.status);
 	EXPECT_NE(NULL, strstr(r.out, "the probed mmap")) TH_LOG("%s", r.out);

@@ -484,10 +484,18 @@ int proc_stat_fields(pid_t pid, unsigned long *f, int nfields)
 /* A "Key:   N kB" value of /proc/PID/status, or -1. */
 long proc_status_kb(pid_t pid, const char *key)
 {
-	char path[64], *text, *p;
-	long val = -1;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return proc_file_kb(path, key);
+}
+
+/* A "Key:   N kB" value of a /proc file (status, meminfo), or -1. */
+long proc_file_kb(const char *path, const char *key)
+{
+	char *text, *p;
+	long val = -1;
+
 	text = slurp(path, NULL);
 	if (!text)
 		return -1;

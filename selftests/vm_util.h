@@ -84,6 +84,7 @@ int check_kinds(const struct vml_vmas *v);
 
 int proc_stat_fields(pid_t pid, unsigned long *f, int nfields);
 long proc_status_kb(pid_t pid, const char *key);
+long proc_file_kb(const char *path, const char *key);
 int count_lines(const char *text, const char *skip);
 long read_long_file(const char *path);
 int write_long_file(const char *path, long val);
