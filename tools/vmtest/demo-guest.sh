@@ -42,14 +42,14 @@ printf '%-24s %-20s %-20s\n' "malloc(100): brk heap" \
 	"$(malloc_at /tmp/topdown.txt 100)" "$(malloc_at /tmp/legacy.txt 100)"
 printf '%-24s %-20s %-20s\n' "malloc(1 MiB): mmap" \
 	"$(malloc_at /tmp/topdown.txt '1 MiB')" "$(malloc_at /tmp/legacy.txt '1 MiB')"
-printf '%-24s %-20s %-20s\n' "next 1 GiB mmap" \
-	"$(vmalens --json probe $td --len 1G | json_addr)" \
-	"$(vmalens --json probe $lg --len 1G | json_addr)"
+printf '%-24s %-20s %-20s\n' "next 256 MiB mmap" \
+	"$(vmalens --json probe $td --len 256M | json_addr)" \
+	"$(vmalens --json probe $lg --len 256M | json_addr)"
 
-step "vmalens probe $td --len 1G    # dry-run: where would a 1 GiB mmap land?"
-vmalens probe "$td" --len 1G
-step "vmalens probe $lg --len 1G"
-vmalens probe "$lg" --len 1G
+step "vmalens probe $td --len 256M    # dry-run: where would a 256 MiB mmap land?"
+vmalens probe "$td" --len 256M
+step "vmalens probe $lg --len 256M"
+vmalens probe "$lg" --len 256M
 
 big=$(malloc_at /tmp/topdown.txt '1 MiB')
 step "vmalens query $td $big    # the VMA behind malloc(1 MiB)"
