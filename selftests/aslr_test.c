@@ -379,6 +379,41 @@ TEST_F(aslr, fork_siblings_share_every_bit_compat)
 	check_forked(_metadata, self->json);
 }
 
+/*
+ * --exec: a program of one's own, stopped by PTRACE_TRACEME at its exec.
+ * The sampler is a static PIE, so every region moves, the load base with
+ * mmap_rnd_bits; stopped before its code ran, it has mapped nothing yet
+ * (no interpreter either): no mmap_first.  A program that does not exist
+ * is an error, exit 1.
+ */
+TEST_F(aslr, exec_samples_the_program_given)
+{
+	char args[256];
+	int i;
+
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 2));
+	snprintf(args, sizeof(args), "--samples %d --exec /opt/vmalens/bin/vmalens-aslr-sampler",
+		 SWITCH_SAMPLES);
+	self->json = run_aslr(args);
+	ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
+	EXPECT_NE(NULL, strstr(self->json,
+			       "\"program\":\"/opt/vmalens/bin/vmalens-aslr-sampler\""));
+	for (i = 0; i < 6; i++) {
+		if (!strcmp(regions[i], "mmap_first"))
+			continue;
+		EXPECT_EQ(SWITCH_SAMPLES, region_num(self->json, regions[i], "samples"))
+			TH_LOG("%s", regions[i]);
+		EXPECT_LT(1, region_num(self->json, regions[i], "distinct")) TH_LOG("%s", regions[i]);
+	}
+	EXPECT_STREQ("ABSENT", region_verdict(self->json, "mmap_first"));
+	EXPECT_STREQ("OK", region_verdict(self->json, "exec"));
+	log_bits(_metadata, self->json);
+	free(self->json);
+	self->json = run_aslr("--samples 2 --exec /no/such/program");
+	EXPECT_EQ(NULL, self->json);
+	EXPECT_NE(NULL, strstr(vml_err, "cannot execute /no/such/program")) TH_LOG("%s", vml_err);
+}
+
 /* Unless asked for, neither is sampled: null. */
 TEST_F(aslr, fork_objects_null_unless_asked)
 {
