@@ -261,6 +261,19 @@ static inline bool vmalens_can_mmap_file(struct file *file)
 }
 #endif
 
+/*
+ * 6.12: the mark of a file whose offsets are unsigned (/dev/mem, /proc/PID/mem)
+ * moved from f_mode (FMODE_UNSIGNED_OFFSET) to f_op->fop_flags.
+ */
+static inline bool vmalens_file_unsigned_offset(const struct file *file)
+{
+#ifdef FOP_UNSIGNED_OFFSET
+	return file->f_op->fop_flags & FOP_UNSIGNED_OFFSET;
+#else
+	return file->f_mode & FMODE_UNSIGNED_OFFSET;
+#endif
+}
+
 /* 5.12: file_open_root() takes a struct path; file_open_root_mnt() */
 #ifndef VMALENS_HAVE_FILE_OPEN_ROOT_MNT
 static inline struct file *file_open_root_mnt(struct vfsmount *mnt,

@@ -30,6 +30,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/personality.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -595,36 +596,86 @@ static void report_gap(struct dryrun_request *dr, unsigned long addr,
 }
 
 /*
- * do_mmap()'s type checks, which come after the address is chosen. The
- * file checks use the caller's open file, as if the target had opened the
- * file the same way.
+ * file_mmap_size_max() and file_mmap_ok() (mm/mmap.c, 5.10 to 7.3; static
+ * there): whether @pgoff and @len stay within what the file's offsets
+ * can address.
  */
-static int check_type(const struct dryrun_request *dr, unsigned long flags)
+static bool dryrun_file_mmap_ok(struct file *file, unsigned long pgoff, unsigned long len)
+{
+	umode_t mode = file_inode(file)->i_mode;
+	u64 maxsize = ULONG_MAX;
+
+	if (S_ISREG(mode) || S_ISBLK(mode) || S_ISSOCK(mode))
+		maxsize = MAX_LFS_FILESIZE;
+	else if (vmalens_file_unsigned_offset(file))
+		maxsize = 0;	/* no limit but the wrap-around below */
+	if (maxsize && len > maxsize)
+		return false;
+	maxsize -= len;
+	return pgoff <= maxsize >> PAGE_SHIFT;
+}
+
+/* path_noexec() (fs/exec.c, 5.10 to 7.3; not exported) */
+static bool dryrun_path_noexec(const struct path *path)
+{
+	return (path->mnt->mnt_flags & MNT_NOEXEC) ||
+	       (path->mnt->mnt_sb->s_iflags & SB_I_NOEXEC);
+}
+
+/*
+ * do_mmap()'s checks of a file mapping, which come after the address is
+ * chosen (mm/mmap.c, 5.10 to 7.3), in its order.  They use the caller's
+ * open file, as if the target had opened the file the same way.  Not
+ * modelled: 5.10's mandatory locks (locks_verify_locked()), gone in 5.15.
+ */
+static int check_file_type(const struct dryrun_request *dr, unsigned long flags)
 {
 	const struct vmalens_unmapped_area *r = &dr->req;
 	struct file *file = dr->file;
+	struct inode *inode = file_inode(file);
 
-	if (file && !vmalens_can_mmap_file(file))
-		return -ENODEV;
+	if (!dryrun_file_mmap_ok(file, r->pgoff, PAGE_ALIGN(r->len)))
+		return -EOVERFLOW;
 	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+		flags &= LEGACY_MAP_MASK;
+		fallthrough;
 	case MAP_SHARED_VALIDATE:
-		if (!file)
-			return -EINVAL;
 		if (flags & ~LEGACY_MAP_MASK)
 			return -EOPNOTSUPP;
-		fallthrough;
-	case MAP_SHARED:
-		if (!file)
-			return flags & MAP_GROWSDOWN ? -EINVAL : 0;
-		if ((r->prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
+		if (r->prot & PROT_WRITE) {
+			if (!(file->f_mode & FMODE_WRITE))
+				return -EACCES;
+			if (IS_SWAPFILE(file->f_mapping->host))
+				return -ETXTBSY;
+		}
+		/* an append-only file is never written through a mapping */
+		if (IS_APPEND(inode) && (file->f_mode & FMODE_WRITE))
 			return -EACCES;
-		return file->f_mode & FMODE_READ ? 0 : -EACCES;
+		fallthrough;
 	case MAP_PRIVATE:
-		if (!file)
-			return 0;
 		if (!(file->f_mode & FMODE_READ))
 			return -EACCES;
+		if ((r->prot & PROT_EXEC) && dryrun_path_noexec(&file->f_path))
+			return -EPERM;
+		if (!vmalens_can_mmap_file(file))
+			return -ENODEV;
 		return flags & MAP_GROWSDOWN ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* do_mmap()'s type checks, which come after the address is chosen. */
+static int check_type(const struct dryrun_request *dr, unsigned long flags)
+{
+	if (dr->file)
+		return check_file_type(dr, flags);
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+		return flags & MAP_GROWSDOWN ? -EINVAL : 0;
+	case MAP_PRIVATE:
+		return 0;
 	default:
 		return -EINVAL;
 	}
