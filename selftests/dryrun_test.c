@@ -19,7 +19,9 @@
 #include <sys/ioctl.h>
 #include <linux/mman.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -897,6 +899,84 @@ TEST_F(badinput, files)
 	EXPECT_EQ(0, self->ua.error);
 	EXPECT_NE(0, self->ua.addr);
 	close(fd);
+}
+
+#define NOEXEC_DIR	"/tmp/vmalens-noexec"
+
+struct file_case {
+	const char *what;
+	int fd;
+	uint64_t prot, flags, pgoff;
+};
+
+/*
+ * do_mmap()'s file checks, asked about the test itself and compared with
+ * its own mmap of the same fd right after: an offset past what a regular
+ * file can address (EOVERFLOW), PROT_EXEC on a noexec mount (EPERM), a
+ * shared writable mapping of a read-only fd and any mapping of a
+ * write-only one (EACCES), MAP_GROWSDOWN on a file (EINVAL), and their
+ * neighbours that succeed.
+ */
+TEST_F(badinput, file_checks_match_own_mmap)
+{
+	char path[] = "/tmp/vmalens-fileXXXXXX";
+	uint64_t pg = page_size(), last = (uint64_t)LLONG_MAX / pg;
+	int rw, ro, wo, nx, err, refused = 0;
+	unsigned int i;
+	void *p;
+
+	rw = mkstemp(path);
+	ASSERT_LE(0, rw);
+	ASSERT_EQ(0, ftruncate(rw, 4 * pg));
+	ro = open(path, O_RDONLY);
+	wo = open(path, O_WRONLY);
+	unlink(path);
+	mkdir(NOEXEC_DIR, 0700);
+	ASSERT_EQ(0, mount("tmpfs", NOEXEC_DIR, "tmpfs", MS_NOEXEC, NULL));
+	nx = open(NOEXEC_DIR "/file", O_RDWR | O_CREAT, 0600);
+	umount2(NOEXEC_DIR, MNT_DETACH);	/* the fd keeps it alive */
+	ASSERT_LE(0, ro);
+	ASSERT_LE(0, wo);
+	ASSERT_LE(0, nx);
+	ASSERT_EQ(0, ftruncate(nx, 4 * pg));
+	{
+		const struct file_case cases[] = {
+			{ "past the last offset", rw, PROT_READ, MAP_PRIVATE, last },
+			{ "at the last offset", rw, PROT_READ, MAP_PRIVATE, last - 1 },
+			{ "exec, noexec mount", nx, PROT_READ | PROT_EXEC, MAP_PRIVATE, 0 },
+			{ "read, noexec mount", nx, PROT_READ, MAP_PRIVATE, 0 },
+			{ "shared writable, read-only fd", ro, PROT_READ | PROT_WRITE, MAP_SHARED, 0 },
+			{ "shared read-only, read-only fd", ro, PROT_READ, MAP_SHARED, 0 },
+			{ "shared, write-only fd", wo, PROT_WRITE, MAP_SHARED, 0 },
+			{ "private, write-only fd", wo, PROT_READ, MAP_PRIVATE, 0 },
+			{ "shared growsdown", rw, PROT_READ, MAP_SHARED | MAP_GROWSDOWN, 0 },
+			{ "private growsdown", rw, PROT_READ, MAP_PRIVATE | MAP_GROWSDOWN, 0 },
+			{ "shared writable", rw, PROT_READ | PROT_WRITE, MAP_SHARED, 0 },
+		};
+
+		for (i = 0; i < ARRAY_SIZE(cases); i++) {
+			self->ua.fd = cases[i].fd;
+			self->ua.prot = cases[i].prot;
+			self->ua.mmap_flags = cases[i].flags;
+			self->ua.pgoff = cases[i].pgoff;
+			ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua)) TH_LOG("%s", cases[i].what);
+			p = mmap(NULL, pg, cases[i].prot, cases[i].flags, cases[i].fd,
+				 (off_t)(cases[i].pgoff * pg));
+			err = p == MAP_FAILED ? -errno : 0;
+			if (p != MAP_FAILED)
+				munmap(p, pg);
+			EXPECT_EQ(err, self->ua.error) TH_LOG("%s: real %d, dry-run %d",
+							       cases[i].what, err, self->ua.error);
+			refused += err != 0;
+		}
+		printf("# %u file mappings, %d refused, each as the real mmap\n",
+		       (unsigned int)ARRAY_SIZE(cases), refused);
+		EXPECT_EQ(7, refused);
+	}
+	close(rw);
+	close(ro);
+	close(wo);
+	close(nx);
 }
 
 TEST_F(badinput, unknown_ioctl)
