@@ -60,7 +60,7 @@ extern const char *const aslr_region_names[REG_NR];
  *              not an estimate of the whole.
  * binding:     the figure the verdict uses, binding_bits: "bits" unless
  *              the samples contradict a uniform draw of that many bits:
- *              "collision" when collision_high is half a bit or more
+ *              "collision" when collision_high is two bits or more
  *              below bits; "min-entropy" when, besides, the 99% lower
  *              bound of the most common value's share is above 2^-B, B
  *              being bits or collision_high (one value is too common

@@ -187,7 +187,7 @@ static void choose_binding(const uint64_t *v, size_t n, struct aslr_stats *s)
 
 	s->binding = BIND_BITS;
 	s->binding_bits = s->bits;
-	if (!isnan(s->collision) && s->collision_high <= s->bits - 0.5) {
+	if (!isnan(s->collision) && s->collision_high <= s->bits - 2) {
 		s->binding = BIND_COLLISION;
 		s->binding_bits = s->collision;
 		allowed = s->collision_high;
