@@ -99,8 +99,8 @@ struct dryrun_one {
  * @ipc_lock:	the target may lock memory beyond @rlim_memlock
  * @sys_admin:	the target may commit memory into the admin reserve
  * @overcommit:	vm.overcommit_memory
- * @admin_reserve: vm.admin_reserve_kbytes, in pages
- * @user_reserve: vm.user_reserve_kbytes, in pages
+ * @admin_reserve: vm.admin_reserve_kbytes, in pages, where @overcommit is 2
+ * @user_reserve: vm.user_reserve_kbytes, in pages, where @overcommit is 2
  * @swap_pages:	SwapTotal, where @overcommit 0 may need it; else -1
  * @commit_limit: CommitLimit, where @overcommit 2 needs it; else -1
  * @rlim_memlock: its RLIMIT_MEMLOCK soft limit, in bytes
@@ -1164,21 +1164,31 @@ static int dryrun_read_one(struct dryrun_one *one, const void __user *uaddr,
  * here, before the target's mmap_lock is taken (a seq_file's mutex under
  * it is the reverse of the order /proc/PID/maps takes the two in), and
  * only where an answer may need them: swap for a request longer than
- * RAM under heuristic overcommit, the commit limit under strict.
+ * RAM under heuristic overcommit, the commit limit and the reserves
+ * under strict.
  */
 static void dryrun_read_commit(struct dryrun_request *dr)
 {
 	u64 longest = 0;
 	unsigned int i;
 
+	int kb;
+
 	dr->swap_pages = -1;
 	dr->commit_limit = -1;
+	dr->admin_reserve = 0;
+	dr->user_reserve = 0;
 	for (i = 0; i < dr->nr; i++)
 		longest = max(longest, dr->reqs[i].req.len);
-	if (dr->overcommit == OVERCOMMIT_GUESS && longest >> PAGE_SHIFT >= totalram_pages())
+	if (dr->overcommit == OVERCOMMIT_GUESS && longest >> PAGE_SHIFT >= totalram_pages()) {
 		dr->swap_pages = vmalens_meminfo_pages("SwapTotal");
-	else if (dr->overcommit == OVERCOMMIT_NEVER)
+	} else if (dr->overcommit == OVERCOMMIT_NEVER) {
 		dr->commit_limit = vmalens_meminfo_pages("CommitLimit");
+		kb = vmalens_sysctl_int("vm/admin_reserve_kbytes");
+		dr->admin_reserve = kb > 0 ? (unsigned long)kb >> (PAGE_SHIFT - 10) : 0;
+		kb = vmalens_sysctl_int("vm/user_reserve_kbytes");
+		dr->user_reserve = kb > 0 ? (unsigned long)kb >> (PAGE_SHIFT - 10) : 0;
+	}
 }
 
 static void dryrun_read_limits(struct dryrun_request *dr)
@@ -1190,10 +1200,6 @@ static void dryrun_read_limits(struct dryrun_request *dr)
 	dr->max_map_count = val > 0 ? val : DEFAULT_MAX_MAP_COUNT;
 	dr->guard_gap = vmalens_stack_guard_gap();
 	dr->overcommit = vmalens_sysctl_int("vm/overcommit_memory");
-	val = vmalens_sysctl_int("vm/admin_reserve_kbytes");
-	dr->admin_reserve = val > 0 ? (unsigned long)val >> (PAGE_SHIFT - 10) : 0;
-	val = vmalens_sysctl_int("vm/user_reserve_kbytes");
-	dr->user_reserve = val > 0 ? (unsigned long)val >> (PAGE_SHIFT - 10) : 0;
 	dryrun_read_commit(dr);
 }
 
