@@ -10,13 +10,17 @@
 #ifndef _VMALENS_COMPAT_H
 #define _VMALENS_COMPAT_H
 
+#include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
+#include <linux/mman.h>
 #include <linux/mount.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
+#include <linux/shmem_fs.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
@@ -271,6 +275,82 @@ static inline bool vmalens_file_unsigned_offset(const struct file *file)
 	return file->f_op->fop_flags & FOP_UNSIGNED_OFFSET;
 #else
 	return file->f_mode & FMODE_UNSIGNED_OFFSET;
+#endif
+}
+
+/*
+ * 6.11: MAP_DROPPABLE, a private anonymous mapping whose pages the kernel
+ * may drop; VM_DROPPABLE is VM_NONE where it cannot (32-bit).  Before,
+ * the type value is refused like any unknown one.
+ */
+#ifdef MAP_DROPPABLE
+static inline bool vmalens_map_droppable(unsigned long flags)
+{
+	return (flags & MAP_TYPE) == MAP_DROPPABLE;
+}
+
+static inline bool vmalens_have_droppable(void)
+{
+	return VM_DROPPABLE != VM_NONE;
+}
+#else
+static inline bool vmalens_map_droppable(unsigned long flags)
+{
+	return false;
+}
+
+static inline bool vmalens_have_droppable(void)
+{
+	return false;
+}
+#endif
+
+/* 6.4: x86's MAP_ABOVE4G (for shadow stacks); ignored before, as elsewhere */
+static inline bool vmalens_map_above4g(unsigned long flags)
+{
+#ifdef MAP_ABOVE4G
+	return flags & MAP_ABOVE4G;
+#else
+	return false;
+#endif
+}
+
+/* 6.10: mseal(2) marks a VMA VM_SEALED (64-bit kernels; VM_NONE on 7.x else) */
+static inline bool vmalens_vma_sealed(const struct vm_area_struct *vma)
+{
+#ifdef VM_SEALED
+	return vma->vm_flags & VM_SEALED;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Whether a shmem file (a memfd, or any tmpfs file) carries a write seal.
+ * memfd_file_seals_ptr() is static in mm/memfd.c, and shmem_mapping() is
+ * not exported on 5.10: tell shmem by its magic.  The seals of a memfd on
+ * hugetlbfs are not read.
+ */
+static inline bool vmalens_file_write_sealed(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (!IS_ENABLED(CONFIG_SHMEM) || inode->i_sb->s_magic != TMPFS_MAGIC)
+		return false;
+	return READ_ONCE(SHMEM_I(inode)->seals) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE);
+}
+
+/*
+ * 6.12 (and 7.x): do_mmap() checks the memfd write seals itself,
+ * memfd_check_seals_mmap(); before, shmem_mmap() did, after the commit
+ * charge.  Debian's 5.10 and 6.1 carry the latter.
+ */
+static inline bool vmalens_seals_in_do_mmap(void)
+{
+#ifdef VMALENS_HAVE_MEMFD_CHECK_SEALS_MMAP
+	return true;
+#else
+	return false;
 #endif
 }
 

@@ -44,16 +44,10 @@
 #include "vmalens_compat.h"
 
 /*
- * The MAP_* bits do_mmap() and the arch code look at; anything else is
- * refused rather than silently modelled wrong.
+ * mmap() ignores the MAP_* and PROT_* bits it does not know (MAP_SHARED
+ * and MAP_PRIVATE stay lenient for old binaries): so does the dry-run,
+ * passing them to the same kernel code.  MAP_32BIT is x86-64's.
  */
-#define DRYRUN_MAP_TYPES	(MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE)
-#define DRYRUN_MAP_KNOWN	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | \
-				 MAP_FIXED_NOREPLACE | MAP_GROWSDOWN | \
-				 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | \
-				 MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | \
-				 MAP_STACK | MAP_HUGETLB | MAP_SYNC | \
-				 DRYRUN_MAP_ARCH)
 #ifdef CONFIG_X86_64
 #define DRYRUN_MAP_ARCH		MAP_32BIT
 #else
@@ -384,6 +378,13 @@ static bool x86_hint_valid(unsigned long addr, unsigned long len)
 	return TASK_SIZE - len >= addr && starts_high == ends_high;
 }
 
+/* The low end of a top-down search: 4 GiB for a native MAP_ABOVE4G one. */
+static unsigned long x86_topdown_low(const struct dryrun_request *dr,
+				     unsigned long flags)
+{
+	return !dr->compat && vmalens_map_above4g(flags) ? SZ_4G : PAGE_SIZE;
+}
+
 /* arch/x86/kernel/sys_x86_64.c, both directions, anonymous mappings. */
 static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
 				unsigned long addr, unsigned long len,
@@ -406,7 +407,7 @@ static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
 		end = x86_mmap_base(dr, false);
 		if (addr > DEFAULT_MAP_WINDOW && !dr->compat)
 			end += TASK_SIZE_MAX - DEFAULT_MAP_WINDOW;
-		addr = search_window(dr, true, PAGE_SIZE, end, len);
+		addr = search_window(dr, true, x86_topdown_low(dr, flags), end, len);
 		if (!offset_in_page(addr))
 			return addr;
 	}
@@ -666,11 +667,26 @@ static int check_file_type(const struct dryrun_request *dr, unsigned long flags)
 	}
 }
 
+/*
+ * do_mmap()'s MAP_DROPPABLE (mm/mmap.c, 6.11 to 7.3): where the kernel has
+ * VM_DROPPABLE (64-bit), neither locked, hugetlb nor a stack.
+ */
+static int check_droppable(unsigned long flags)
+{
+	if (!vmalens_have_droppable())
+		return -EOPNOTSUPP;
+	if (flags & (MAP_LOCKED | MAP_HUGETLB | MAP_GROWSDOWN))
+		return -EINVAL;
+	return 0;
+}
+
 /* do_mmap()'s type checks, which come after the address is chosen. */
 static int check_type(const struct dryrun_request *dr, unsigned long flags)
 {
 	if (dr->file)
 		return check_file_type(dr, flags);
+	if (vmalens_map_droppable(flags))
+		return check_droppable(flags);
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED:
 		return flags & MAP_GROWSDOWN ? -EINVAL : 0;
@@ -727,7 +743,7 @@ static bool dryrun_is_data(const struct dryrun_request *dr, unsigned long flags)
 {
 	/* VM_WRITE without VM_SHARED or VM_STACK (VM_GROWSDOWN here) */
 	return (dr->req.prot & PROT_WRITE) && !(flags & MAP_GROWSDOWN) &&
-	       (flags & MAP_TYPE) == MAP_PRIVATE;
+	       ((flags & MAP_TYPE) == MAP_PRIVATE || vmalens_map_droppable(flags));
 }
 
 /*
@@ -760,8 +776,9 @@ static int check_expand(const struct dryrun_request *dr, unsigned long addr,
  * accountable_mapping() (a private writable mapping, less the accounted
  * pages MAP_FIXED replaces) or, for a shared anonymous one,
  * shmem_zero_setup()'s shmem_acct_size() (all of it); none with
- * VM_NORESERVE, which MAP_NORESERVE sets unless vm.overcommit_memory is 2,
- * or for hugetlbfs (mm/mmap.c, mm/vma.c, mm/shmem.c; 5.10 to 7.3).
+ * VM_NORESERVE, which MAP_NORESERVE sets unless vm.overcommit_memory is 2
+ * and MAP_DROPPABLE always, or for hugetlbfs (mm/mmap.c, mm/vma.c,
+ * mm/shmem.c; 5.10 to 7.3).
  */
 static unsigned long commit_charge(const struct dryrun_request *dr, unsigned long addr,
 				   unsigned long len, unsigned long flags)
@@ -769,6 +786,8 @@ static unsigned long commit_charge(const struct dryrun_request *dr, unsigned lon
 	struct file *file = dr->file;
 
 	if ((flags & MAP_NORESERVE) && dr->overcommit != OVERCOMMIT_NEVER)
+		return 0;
+	if (vmalens_map_droppable(flags))
 		return 0;
 	if (file && file_inode(file)->i_sb->s_magic == HUGETLBFS_MAGIC)
 		return 0;
@@ -808,6 +827,90 @@ static int check_commit(struct dryrun_request *dr, unsigned long addr,
 		allowed -= dr->admin_reserve;
 	allowed -= min(dr->mm->total_vm / 32, dr->user_reserve);
 	return (long)(vm_memory_committed() + pages) < allowed ? 0 : -ENOMEM;
+}
+
+/*
+ * The memfd write seals (mm/memfd.c, mm/shmem.c; 5.10 to 7.3): a shared
+ * mapping that could write a write-sealed file is refused with EPERM.
+ * do_mmap() keeps VM_SHARED only for a writable fd.  Where do_mmap()
+ * checks the seals itself (memfd_check_seals_mmap(): 6.12 and 7.3), it
+ * takes VM_MAYWRITE from a read-only shared mapping, which then passes
+ * mmap_region()'s mapping_map_writable().  Before (Debian's 5.10 and
+ * 6.1), shmem_mmap() refuses a writable one after the commit charge, and
+ * F_SEAL_WRITE's negative i_mmap_writable makes mapping_map_writable()
+ * refuse any shared mapping through a writable fd.
+ */
+static int check_write_seals(const struct dryrun_request *dr, unsigned long flags)
+{
+	struct file *file = dr->file;
+	unsigned long type = flags & MAP_TYPE;
+	bool sealed;
+
+	if (!file || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE) ||
+	    !(file->f_mode & FMODE_WRITE))
+		return 0;
+	sealed = vmalens_file_write_sealed(file);
+	if (sealed && (dr->req.prot & PROT_WRITE))
+		return -EPERM;
+	if (sealed && vmalens_seals_in_do_mmap())
+		return 0;
+	return atomic_read(&file->f_mapping->i_mmap_writable) < 0 ? -EPERM : 0;
+}
+
+/*
+ * MAP_FIXED over a VMA sealed by mseal(2): the unmap that makes room
+ * refuses with EPERM.  6.12 to 7.3 check it in vms_gather_munmap_vmas()
+ * (mm/vma.c), before may_expand_vm(); 6.10 and 6.11, which no Debian
+ * series carries, checked after it.
+ */
+static int check_sealed_vmas(const struct dryrun_request *dr, unsigned long addr,
+			     unsigned long len)
+{
+	struct vmalens_vma_iter it;
+	struct vm_area_struct *vma;
+
+	vmalens_iter_init(&it, dr->mm, addr);
+	while ((vma = vmalens_iter_next(&it)) && vma->vm_start < addr + len)
+		if (vmalens_vma_sealed(vma))
+			return -EPERM;
+	return 0;
+}
+
+/* Record that @layer refused the mapping, if it did. */
+static int refused_by(struct dryrun_request *dr, u32 layer, int err)
+{
+	if (err)
+		dr->req.layer = layer;
+	return err;
+}
+
+/*
+ * The steps of do_mmap() and mmap_region() that can still refuse once the
+ * address is chosen, in the kernel's order.
+ */
+static int check_mapping(struct dryrun_request *dr, unsigned long addr,
+			 unsigned long len, unsigned long flags)
+{
+	bool seals_first = vmalens_seals_in_do_mmap();
+	int ret;
+
+	ret = refused_by(dr, VMALENS_LAYER_DO_MMAP, check_mlock(dr, len, flags));
+	if (!ret)
+		ret = refused_by(dr, VMALENS_LAYER_DO_MMAP, check_type(dr, flags));
+	if (!ret && seals_first)
+		ret = refused_by(dr, VMALENS_LAYER_SEAL, check_write_seals(dr, flags));
+	if (!ret)
+		ret = refused_by(dr, VMALENS_LAYER_SEAL,
+				 check_sealed_vmas(dr, addr, len));
+	if (!ret)
+		ret = refused_by(dr, VMALENS_LAYER_LIMITS,
+				 check_expand(dr, addr, len, flags));
+	if (!ret)
+		ret = refused_by(dr, VMALENS_LAYER_COMMIT,
+				 check_commit(dr, addr, len, flags));
+	if (!ret && !seals_first)
+		ret = refused_by(dr, VMALENS_LAYER_SEAL, check_write_seals(dr, flags));
+	return ret;
 }
 
 /*
@@ -877,24 +980,9 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	if ((r->mmap_flags & MAP_FIXED_NOREPLACE) &&
 	    find_vma_intersection(dr->mm, addr, addr + len))
 		return -EEXIST;
-	ret = check_mlock(dr, len, flags);
-	if (ret) {
-		r->layer = VMALENS_LAYER_DO_MMAP;
-		return ret;
-	}
-	ret = check_type(dr, flags);
+	ret = check_mapping(dr, addr, len, flags);
 	if (ret)
 		return ret;
-	ret = check_expand(dr, addr, len, flags);
-	if (ret) {
-		r->layer = VMALENS_LAYER_LIMITS;
-		return ret;
-	}
-	ret = check_commit(dr, addr, len, flags);
-	if (ret) {
-		r->layer = VMALENS_LAYER_COMMIT;
-		return ret;
-	}
 	mark_random(dr, addr, hint, len);
 	report_gap(dr, addr, len);
 	return addr;
@@ -1098,17 +1186,12 @@ static int dryrun_check_request(const struct vmalens_unmapped_area *r)
 		return -EINVAL;
 	if (r->mode > VMALENS_MODE_BOTTOMUP)
 		return -EINVAL;
-	if (r->mmap_flags & ~DRYRUN_MAP_KNOWN)
-		return -EINVAL;
 	/*
 	 * hugetlbfs picks its own alignment from a file it creates; the DAX
 	 * checks depend on the file system.
 	 */
 	if (r->mmap_flags & DRYRUN_MAP_UNMODELLED)
 		return -EOPNOTSUPP;
-	if (r->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM |
-			PROT_GROWSDOWN | PROT_GROWSUP))
-		return -EINVAL;
 	return 0;
 }
 
@@ -1130,11 +1213,9 @@ static int dryrun_open_file(struct dryrun_one *one)
 {
 	struct vmalens_unmapped_area *r = &one->req;
 
-	if (r->mmap_flags & MAP_ANONYMOUS) {
-		if (r->fd != -1 && r->fd != 0)
-			return -EINVAL;
+	/* mmap() never looks at an anonymous mapping's fd */
+	if (r->mmap_flags & MAP_ANONYMOUS)
 		return 0;
-	}
 	if (r->fd < 0)
 		return -EBADF;
 	one->file = fget(r->fd);

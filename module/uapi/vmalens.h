@@ -41,7 +41,7 @@
  * Readers check it with VMALENS_IOC_VERSION, or in
  * /sys/class/misc/vmalens/abi_version (no debugfs needed).
  */
-#define VMALENS_ABI_VERSION	2
+#define VMALENS_ABI_VERSION	3
 
 #define VMALENS_DEVICE		"/dev/vmalens"
 
@@ -61,10 +61,11 @@ enum vmalens_mode {
  * @hint:	in: mmap's addr argument
  * @len:	in: mmap's length argument (not yet page-aligned)
  * @pgoff:	in: mmap's offset, in pages
- * @prot:	in: PROT_* bits
- * @mmap_flags:	in: MAP_* bits, as passed to mmap (MAP_HUGETLB: EOPNOTSUPP)
- * @fd:		in: a file descriptor of the *caller* whose file is mapped,
- *		or -1 for an anonymous mapping
+ * @prot:	in: PROT_* bits; those mmap ignores are ignored
+ * @mmap_flags:	in: MAP_* bits, as passed to mmap (MAP_HUGETLB: EOPNOTSUPP);
+ *		those mmap ignores are ignored
+ * @fd:		in: a file descriptor of the *caller* whose file is mapped;
+ *		ignored with MAP_ANONYMOUS, as mmap ignores it
  * @mode:	in: enum vmalens_mode. AUTO runs the kernel's own placement
  *		code in the target's layout. TOPDOWN and BOTTOMUP run vmalens'
  *		copy of the arch search in that direction over the target's
@@ -87,10 +88,10 @@ enum vmalens_mode {
  *
  * Errors of the ioctl itself, beside the common ones: EOPNOTSUPP for
  * MAP_HUGETLB and MAP_SYNC (not modelled); EBADF when @fd is
- * not an open file of the caller's for a file mapping; EINVAL for unknown
- * MAP_* or PROT_* bits, an unknown @mode, or an @fd other than -1 or 0
- * with MAP_ANONYMOUS. Why mmap itself would fail comes back in @error,
- * with the ioctl returning 0.
+ * not an open file of the caller's for a file mapping; EINVAL for an
+ * unknown @mode. Why mmap itself would fail comes back in @error, with
+ * the ioctl returning 0: a MAP_* type it does not know (EINVAL), for
+ * instance.
  */
 struct vmalens_unmapped_area {
 	__u64 size;
@@ -130,6 +131,7 @@ enum vmalens_layer {
 	VMALENS_LAYER_VMALENS	= 5,	/* vmalens' own search (forced mode) */
 	VMALENS_LAYER_LIMITS	= 6,	/* mmap_region: RLIMIT_AS, RLIMIT_DATA */
 	VMALENS_LAYER_COMMIT	= 7,	/* the commit charge: vm.overcommit_memory */
+	VMALENS_LAYER_SEAL	= 8,	/* memfd write seals, mseal(2)'d VMAs */
 };
 
 /* The real mmap picks at random (x86 MAP_32BIT under ASLR). */
