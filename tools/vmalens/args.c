@@ -254,24 +254,46 @@ int parse_addr(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* Values mmap's headers may lack: the kernel's, per arch where noted. */
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE		0x08
+#endif
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED	0x4000000
+#endif
+#if defined(__x86_64__) && !defined(MAP_ABOVE4G)
+#define MAP_ABOVE4G		0x80
+#endif
+
+/*
+ * The mmap flag names; a type (the MAP_TYPE field: shared, private,
+ * shared_validate, droppable) is a value of the field, not a bit.
+ */
 static const struct {
 	const char *name;
 	uint32_t flag;
+	bool type;
 } mmap_flags[] = {
-	{ "shared", MAP_SHARED },
-	{ "private", MAP_PRIVATE },
-	{ "fixed", MAP_FIXED },
-	{ "anonymous", MAP_ANONYMOUS },
+	{ "shared", MAP_SHARED, true },
+	{ "private", MAP_PRIVATE, true },
+	{ "shared_validate", MAP_SHARED_VALIDATE, true },
+	{ "droppable", MAP_DROPPABLE, true },
+	{ "fixed", MAP_FIXED, false },
+	{ "anonymous", MAP_ANONYMOUS, false },
 #ifdef MAP_32BIT
-	{ "32bit", MAP_32BIT },
+	{ "32bit", MAP_32BIT, false },
 #endif
-	{ "growsdown", MAP_GROWSDOWN },
-	{ "noreserve", MAP_NORESERVE },
-	{ "populate", MAP_POPULATE },
-	{ "locked", MAP_LOCKED },
-	{ "stack", MAP_STACK },
-	{ "hugetlb", MAP_HUGETLB },
-	{ "fixed_noreplace", MAP_FIXED_NOREPLACE },
+#ifdef MAP_ABOVE4G
+	{ "above4g", MAP_ABOVE4G, false },
+#endif
+	{ "growsdown", MAP_GROWSDOWN, false },
+	{ "noreserve", MAP_NORESERVE, false },
+	{ "populate", MAP_POPULATE, false },
+	{ "locked", MAP_LOCKED, false },
+	{ "stack", MAP_STACK, false },
+	{ "hugetlb", MAP_HUGETLB, false },
+	{ "fixed_noreplace", MAP_FIXED_NOREPLACE, false },
+	{ "uninitialized", MAP_UNINITIALIZED, false },
 };
 
 #define NR_MMAP_FLAGS (sizeof(mmap_flags) / sizeof(mmap_flags[0]))
@@ -310,7 +332,8 @@ const char *mmap_flag_names(uint32_t flags, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (i = 0; i < NR_MMAP_FLAGS; i++)
-		if (flags & mmap_flags[i].flag)
+		if (mmap_flags[i].type ? (flags & MAP_TYPE) == mmap_flags[i].flag :
+					 (flags & mmap_flags[i].flag) != 0)
 			used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
 					 used ? "," : "", mmap_flags[i].name);
 	return buf;

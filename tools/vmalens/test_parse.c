@@ -760,6 +760,7 @@ static void test_aslr_mmap_first(void)
 static void test_args(void)
 {
 	const char *bad = NULL;
+	char name[128];
 	uint64_t v;
 	uint32_t f;
 
@@ -795,6 +796,13 @@ static void test_args(void)
 	CHECK(!parse_mmap_flags("private,anonymous,locked", &f, &bad) &&
 	      f == (0x22 | MAP_LOCKED), "flags 0x%x", f);
 	CHECK(parse_mmap_flags("private,bogus", &f, &bad) && !strcmp(bad, "bogus"), "bad flag");
+	CHECK(!parse_mmap_flags("droppable,anonymous", &f, &bad) && f == 0x28, "flags 0x%x", f);
+	CHECK(!strcmp(mmap_flag_names(0x22, name, sizeof(name)), "private,anonymous"),
+	      "names of 0x22: %s", name);
+	CHECK(!strcmp(mmap_flag_names(0x03, name, sizeof(name)), "shared_validate"),
+	      "names of 0x03: %s", name);
+	CHECK(!strcmp(mmap_flag_names(0x28, name, sizeof(name)), "droppable,anonymous"),
+	      "names of 0x28: %s", name);
 	CHECK(addr_digits(0) == 12 && addr_digits(0x7ffffffff000) == 12 &&
 	      addr_digits(1ULL << 48) == 12, "48-bit columns");
 	CHECK(addr_digits((1ULL << 48) + 4096) == 14 && addr_digits(1ULL << 56) == 14,
