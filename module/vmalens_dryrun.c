@@ -830,31 +830,24 @@ static int check_commit(struct dryrun_request *dr, unsigned long addr,
 }
 
 /*
- * The memfd write seals (mm/memfd.c, mm/shmem.c; 5.10 to 7.3): a shared
- * mapping that could write a write-sealed file is refused with EPERM.
- * do_mmap() keeps VM_SHARED only for a writable fd.  Where do_mmap()
- * checks the seals itself (memfd_check_seals_mmap(): 6.12 and 7.3), it
- * takes VM_MAYWRITE from a read-only shared mapping, which then passes
- * mmap_region()'s mapping_map_writable().  Before (Debian's 5.10 and
- * 6.1), shmem_mmap() refuses a writable one after the commit charge, and
- * F_SEAL_WRITE's negative i_mmap_writable makes mapping_map_writable()
- * refuse any shared mapping through a writable fd.
+ * The memfd write seals (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE; mm/memfd.c,
+ * mm/shmem.c, 5.10 to 7.3): a shared writable mapping of a write-sealed
+ * file is refused with EPERM; a read-only one passes, without VM_MAYWRITE.
+ * do_mmap() keeps VM_SHARED only for a writable fd.  Where the check runs
+ * differs: in do_mmap() right after the file checks where it has
+ * memfd_check_seals_mmap() (6.12, 7.3), in shmem_mmap(), after the commit
+ * charge, before (Debian's 5.10 and 6.1, whose backports also let the
+ * read-only mapping of an F_SEAL_WRITE memfd through).
  */
 static int check_write_seals(const struct dryrun_request *dr, unsigned long flags)
 {
 	struct file *file = dr->file;
 	unsigned long type = flags & MAP_TYPE;
-	bool sealed;
 
 	if (!file || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE) ||
-	    !(file->f_mode & FMODE_WRITE))
+	    !(file->f_mode & FMODE_WRITE) || !(dr->req.prot & PROT_WRITE))
 		return 0;
-	sealed = vmalens_file_write_sealed(file);
-	if (sealed && (dr->req.prot & PROT_WRITE))
-		return -EPERM;
-	if (sealed && vmalens_seals_in_do_mmap())
-		return 0;
-	return atomic_read(&file->f_mapping->i_mmap_writable) < 0 ? -EPERM : 0;
+	return vmalens_file_write_sealed(file) ? -EPERM : 0;
 }
 
 /*
