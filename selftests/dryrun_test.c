@@ -22,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,18 @@
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef __NR_mseal
+#define __NR_mseal 462
 #endif
 
 #define REQUESTS_PER_TARGET	300
@@ -265,6 +278,11 @@ static void pick_flags(const struct target *t, struct request *r)
 		r->flags |= MAP_GROWSDOWN;
 	} else if (dice == 5 && r->len <= 16 * pg) {
 		r->flags |= MAP_POPULATE;
+	} else if (dice == 7) {
+		/* 6.11+; EINVAL before, as any unknown type */
+		r->flags = (r->flags & ~MAP_TYPE) | MAP_DROPPABLE;
+	} else if (dice == 8) {
+		r->flags |= MAP_UNINITIALIZED | 0x800000;	/* ignored */
 #ifdef MAP_32BIT
 	} else if (dice == 6 && t->word_bits == 64) {
 		r->flags |= MAP_32BIT;
@@ -828,8 +846,6 @@ TEST_F(badinput, flags_mode_reserved)
 	self->ua.reserved = 1;
 	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
 	self->ua.reserved = 0;
-	self->ua.mmap_flags |= 0x40000000;
-	EXPECT_EQ(EINVAL, ua_ioctl(self->dev, &self->ua));
 	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
 	EXPECT_EQ(EOPNOTSUPP, ua_ioctl(self->dev, &self->ua));
 	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_SYNC;
@@ -909,19 +925,34 @@ struct file_case {
 	uint64_t prot, flags, pgoff;
 };
 
+/* A memfd of 4 pages with @seals added (MFD_ALLOW_SEALING). */
+static int sealed_memfd(unsigned int seals)
+{
+	int fd = syscall(__NR_memfd_create, "vmalens-sealed", 0x0002U);
+
+	if (fd < 0 || ftruncate(fd, 4 * page_size()) ||
+	    fcntl(fd, F_ADD_SEALS, seals)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * do_mmap()'s file checks, asked about the test itself and compared with
  * its own mmap of the same fd right after: an offset past what a regular
  * file can address (EOVERFLOW), PROT_EXEC on a noexec mount (EPERM), a
  * shared writable mapping of a read-only fd and any mapping of a
- * write-only one (EACCES), MAP_GROWSDOWN on a file (EINVAL), and their
- * neighbours that succeed.
+ * write-only one (EACCES), MAP_GROWSDOWN on a file (EINVAL), a shared
+ * writable mapping of a write-sealed memfd (EPERM), and their neighbours
+ * that succeed.
  */
 TEST_F(badinput, file_checks_match_own_mmap)
 {
 	char path[] = "/tmp/vmalens-fileXXXXXX";
 	uint64_t pg = page_size(), last = (uint64_t)LLONG_MAX / pg;
-	int rw, ro, wo, nx, err, refused = 0;
+	int rw, ro, wo, nx, sw, sf, err, refused = 0;
 	unsigned int i;
 	void *p;
 
@@ -939,6 +970,10 @@ TEST_F(badinput, file_checks_match_own_mmap)
 	ASSERT_LE(0, wo);
 	ASSERT_LE(0, nx);
 	ASSERT_EQ(0, ftruncate(nx, 4 * pg));
+	sw = sealed_memfd(F_SEAL_WRITE);
+	sf = sealed_memfd(F_SEAL_FUTURE_WRITE);
+	ASSERT_LE(0, sw);
+	ASSERT_LE(0, sf);
 	{
 		const struct file_case cases[] = {
 			{ "past the last offset", rw, PROT_READ, MAP_PRIVATE, last },
@@ -952,6 +987,12 @@ TEST_F(badinput, file_checks_match_own_mmap)
 			{ "shared growsdown", rw, PROT_READ, MAP_SHARED | MAP_GROWSDOWN, 0 },
 			{ "private growsdown", rw, PROT_READ, MAP_PRIVATE | MAP_GROWSDOWN, 0 },
 			{ "shared writable", rw, PROT_READ | PROT_WRITE, MAP_SHARED, 0 },
+			{ "shared writable, F_SEAL_WRITE", sw, PROT_READ | PROT_WRITE, MAP_SHARED, 0 },
+			{ "shared read-only, F_SEAL_WRITE", sw, PROT_READ, MAP_SHARED, 0 },
+			{ "private writable, F_SEAL_WRITE", sw, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0 },
+			{ "shared writable, F_SEAL_FUTURE_WRITE", sf, PROT_READ | PROT_WRITE,
+			  MAP_SHARED_VALIDATE, 0 },
+			{ "shared read-only, F_SEAL_FUTURE_WRITE", sf, PROT_READ, MAP_SHARED, 0 },
 		};
 
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -971,12 +1012,119 @@ TEST_F(badinput, file_checks_match_own_mmap)
 		}
 		printf("# %u file mappings, %d refused, each as the real mmap\n",
 		       (unsigned int)ARRAY_SIZE(cases), refused);
-		EXPECT_EQ(7, refused);
+		EXPECT_EQ(9, refused);
 	}
+	close(sw);
+	close(sf);
 	close(rw);
 	close(ro);
 	close(wo);
 	close(nx);
+}
+
+struct input_case {
+	const char *what;
+	uint64_t prot, flags;
+	int fd;
+};
+
+/*
+ * What mmap accepts and ignores, or refuses by type, asked about the test
+ * itself and compared with its own mmap right after: errno and address.
+ */
+TEST_F(badinput, inputs_match_own_mmap)
+{
+	const uint64_t rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	const struct input_case cases[] = {
+		{ "MAP_UNINITIALIZED", rw, anon | MAP_UNINITIALIZED, -1 },
+		{ "MAP_HUGE_2MB without MAP_HUGETLB", rw, anon | (21ULL << 26), -1 },
+		{ "an unassigned MAP_ bit", rw, anon | 0x800000, -1 },
+		{ "an unassigned MAP_ bit, shared", rw, MAP_SHARED | MAP_ANONYMOUS | 0x800000, -1 },
+		{ "PROT_SEM", rw | 0x8, anon, -1 },
+		{ "prot 0x10 (arm64 PROT_BTI)", PROT_READ | PROT_EXEC | 0x10, anon, -1 },
+		{ "prot 0x20 (arm64 PROT_MTE)", rw | 0x20, anon, -1 },
+		{ "PROT_GROWSDOWN", rw | PROT_GROWSDOWN, anon, -1 },
+		{ "an anonymous mapping's fd", rw, anon, 999 },
+		{ "MAP_DROPPABLE", rw, MAP_DROPPABLE | MAP_ANONYMOUS, -1 },
+		{ "MAP_DROPPABLE, locked", rw, MAP_DROPPABLE | MAP_ANONYMOUS | MAP_LOCKED, -1 },
+		{ "MAP_DROPPABLE, growsdown", rw, MAP_DROPPABLE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1 },
+		{ "MAP_SHARED_VALIDATE, anonymous", rw, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1 },
+		{ "type 0xf", rw, 0xf | MAP_ANONYMOUS, -1 },
+		{ "MAP_ABOVE4G (x86)", rw, anon | 0x80, -1 },
+	};
+	uint64_t pg = page_size();
+	int err, refused = 0;
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		self->ua.prot = cases[i].prot;
+		self->ua.mmap_flags = cases[i].flags;
+		self->ua.fd = cases[i].fd;
+		ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua)) TH_LOG("%s", cases[i].what);
+		p = mmap(NULL, pg, cases[i].prot, cases[i].flags, cases[i].fd, 0);
+		err = p == MAP_FAILED ? -errno : 0;
+		EXPECT_EQ(err, self->ua.error) TH_LOG("%s: real %d, dry-run %d",
+						       cases[i].what, err, self->ua.error);
+		if (p != MAP_FAILED) {
+			EXPECT_EQ((uintptr_t)p, self->ua.addr) TH_LOG("%s", cases[i].what);
+			munmap(p, pg);
+		}
+		refused += err != 0;
+	}
+	printf("# %u inputs, %d refused, each as the real mmap\n",
+	       (unsigned int)ARRAY_SIZE(cases), refused);
+	/* droppable locked or growsdown, shared-validate anonymous, type 0xf */
+	EXPECT_LE(4, refused);
+}
+
+/*
+ * MAP_FIXED over pages sealed by mseal(2) (6.10+): EPERM from the seal
+ * layer, where MAP_FIXED_NOREPLACE says EEXIST first and the unsealed
+ * neighbours are replaced; compared with the test's own mmap each time.
+ */
+TEST_F(badinput, map_fixed_over_mseal_matches_own_mmap)
+{
+	struct { const char *what; unsigned int page, pages; uint64_t flags; } cases[] = {
+		{ "over the sealed pages", 2, 2, MAP_FIXED },
+		{ "across the seal's start", 1, 2, MAP_FIXED },
+		{ "across the seal's end", 3, 2, MAP_FIXED },
+		{ "NOREPLACE over them", 2, 1, MAP_FIXED_NOREPLACE },
+		{ "before them", 0, 2, MAP_FIXED },
+		{ "after them", 4, 2, MAP_FIXED },
+	};
+	uint64_t pg = page_size(), rw = PROT_READ | PROT_WRITE;
+	int err, by_seal = 0;
+	unsigned int i;
+	char *base, *p;
+
+	base = mmap(NULL, 6 * pg, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, base);
+	if (syscall(__NR_mseal, base + 2 * pg, 2 * pg, 0)) {
+		ASSERT_EQ(ENOSYS, errno);
+		SKIP(return, "no mseal(2) on this kernel");
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		self->ua.hint = (uintptr_t)base + cases[i].page * pg;
+		self->ua.len = cases[i].pages * pg;
+		self->ua.prot = rw;
+		self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS | cases[i].flags;
+		ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua)) TH_LOG("%s", cases[i].what);
+		p = mmap((void *)(uintptr_t)self->ua.hint, self->ua.len, rw,
+			 self->ua.mmap_flags, -1, 0);
+		err = p == MAP_FAILED ? -errno : 0;
+		EXPECT_EQ(err, self->ua.error) TH_LOG("%s: real %d, dry-run %d",
+						       cases[i].what, err, self->ua.error);
+		if (p != MAP_FAILED)
+			EXPECT_EQ((uintptr_t)p, self->ua.addr) TH_LOG("%s", cases[i].what);
+		if (self->ua.error == -EPERM) {
+			EXPECT_EQ(VMALENS_LAYER_SEAL, self->ua.layer);
+			by_seal++;
+		}
+	}
+	printf("# %u MAP_FIXED requests, %d refused by the seal\n",
+	       (unsigned int)ARRAY_SIZE(cases), by_seal);
+	EXPECT_EQ(3, by_seal);
 }
 
 TEST_F(badinput, unknown_ioctl)
