@@ -305,6 +305,55 @@ static inline bool vmalens_have_droppable(void)
 }
 #endif
 
+/*
+ * The vm_flags bits of vmalens_vma.flags that not every kernel has; 0
+ * where it has not, or where /proc/PID/smaps does not name the bit (the
+ * arm64 ones without their config).  On arm64 VM_ARCH_1 is VM_ARM64_BTI,
+ * which smaps names "bt" rather than "ar".
+ */
+#ifdef VM_UFFD_MINOR			/* 5.13 */
+#define VMALENS_VM_UFFD_MINOR	VM_UFFD_MINOR
+#else
+#define VMALENS_VM_UFFD_MINOR	0
+#endif
+#ifdef VM_SHADOW_STACK			/* 6.6 */
+#define VMALENS_VM_SHADOW_STACK	VM_SHADOW_STACK
+#else
+#define VMALENS_VM_SHADOW_STACK	0
+#endif
+#ifdef VM_DROPPABLE			/* 6.11 */
+#define VMALENS_VM_DROPPABLE	VM_DROPPABLE
+#else
+#define VMALENS_VM_DROPPABLE	0
+#endif
+#ifdef VM_SEALED			/* 6.10 */
+#define VMALENS_VM_SEALED	VM_SEALED
+#else
+#define VMALENS_VM_SEALED	0
+#endif
+#ifdef VM_DENYWRITE			/* gone in 5.15 */
+#define VMALENS_VM_DENYWRITE	VM_DENYWRITE
+#else
+#define VMALENS_VM_DENYWRITE	0
+#endif
+#ifdef VM_MAYBE_GUARD			/* MADV_GUARD_INSTALL was used on it */
+#define VMALENS_VM_MAYBE_GUARD	VM_MAYBE_GUARD
+#else
+#define VMALENS_VM_MAYBE_GUARD	0
+#endif
+#ifdef CONFIG_ARM64_BTI
+#define VMALENS_VM_BTI		VM_ARM64_BTI
+#define VMALENS_VM_ARCH_1	0
+#else
+#define VMALENS_VM_BTI		0
+#define VMALENS_VM_ARCH_1	VM_ARCH_1
+#endif
+#ifdef CONFIG_ARM64_MTE
+#define VMALENS_VM_MTE		VM_MTE
+#else
+#define VMALENS_VM_MTE		0
+#endif
+
 /* 6.4: x86's MAP_ABOVE4G (for shadow stacks); ignored before, as elsewhere */
 static inline bool vmalens_map_above4g(unsigned long flags)
 {

@@ -54,6 +54,64 @@ static u32 vma_prot(vm_flags_t flags)
 	       (flags & VM_MAYSHARE ? VMALENS_VMA_SHARED : 0);
 }
 
+/* vm_flags bits and the vmalens_vma.flags bits they stand for */
+static const struct {
+	vm_flags_t vm;
+	u64 stable;
+} stable_flags[] = {
+	{ VM_READ, VMALENS_VMA_F_READ },
+	{ VM_WRITE, VMALENS_VMA_F_WRITE },
+	{ VM_EXEC, VMALENS_VMA_F_EXEC },
+	{ VM_SHARED, VMALENS_VMA_F_SHARED },
+	{ VM_MAYREAD, VMALENS_VMA_F_MAYREAD },
+	{ VM_MAYWRITE, VMALENS_VMA_F_MAYWRITE },
+	{ VM_MAYEXEC, VMALENS_VMA_F_MAYEXEC },
+	{ VM_MAYSHARE, VMALENS_VMA_F_MAYSHARE },
+	{ VM_GROWSDOWN, VMALENS_VMA_F_GROWSDOWN },
+	{ VM_PFNMAP, VMALENS_VMA_F_PFNMAP },
+	{ VM_LOCKED, VMALENS_VMA_F_LOCKED },
+	{ VM_IO, VMALENS_VMA_F_IO },
+	{ VM_SEQ_READ, VMALENS_VMA_F_SEQ_READ },
+	{ VM_RAND_READ, VMALENS_VMA_F_RAND_READ },
+	{ VM_DONTCOPY, VMALENS_VMA_F_DONTCOPY },
+	{ VM_DONTEXPAND, VMALENS_VMA_F_DONTEXPAND },
+	{ VM_LOCKONFAULT, VMALENS_VMA_F_LOCKONFAULT },
+	{ VM_ACCOUNT, VMALENS_VMA_F_ACCOUNT },
+	{ VM_NORESERVE, VMALENS_VMA_F_NORESERVE },
+	{ VM_HUGETLB, VMALENS_VMA_F_HUGETLB },
+	{ VM_SYNC, VMALENS_VMA_F_SYNC },
+	{ VMALENS_VM_ARCH_1, VMALENS_VMA_F_ARCH_1 },
+	{ VM_WIPEONFORK, VMALENS_VMA_F_WIPEONFORK },
+	{ VM_DONTDUMP, VMALENS_VMA_F_DONTDUMP },
+	{ VM_SOFTDIRTY, VMALENS_VMA_F_SOFTDIRTY },
+	{ VM_MIXEDMAP, VMALENS_VMA_F_MIXEDMAP },
+	{ VM_HUGEPAGE, VMALENS_VMA_F_HUGEPAGE },
+	{ VM_NOHUGEPAGE, VMALENS_VMA_F_NOHUGEPAGE },
+	{ VM_MERGEABLE, VMALENS_VMA_F_MERGEABLE },
+	{ VM_UFFD_MISSING, VMALENS_VMA_F_UFFD_MISSING },
+	{ VM_UFFD_WP, VMALENS_VMA_F_UFFD_WP },
+	{ VMALENS_VM_UFFD_MINOR, VMALENS_VMA_F_UFFD_MINOR },
+	{ VMALENS_VM_SHADOW_STACK, VMALENS_VMA_F_SHADOW_STACK },
+	{ VMALENS_VM_DROPPABLE, VMALENS_VMA_F_DROPPABLE },
+	{ VMALENS_VM_SEALED, VMALENS_VMA_F_SEALED },
+	{ VMALENS_VM_BTI, VMALENS_VMA_F_BTI },
+	{ VMALENS_VM_MTE, VMALENS_VMA_F_MTE },
+	{ VMALENS_VM_DENYWRITE, VMALENS_VMA_F_DENYWRITE },
+	{ VMALENS_VM_MAYBE_GUARD, VMALENS_VMA_F_MAYBE_GUARD },
+};
+
+/* The kernel's vm_flags in vmalens' own, stable numbering. */
+static u64 vma_stable_flags(vm_flags_t vm_flags)
+{
+	u64 flags = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(stable_flags); i++)
+		if (vm_flags & stable_flags[i].vm)
+			flags |= stable_flags[i].stable;
+	return flags;
+}
+
 static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
 {
 	struct vmalens_vma_desc d;
@@ -63,6 +121,7 @@ static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
 	s->rec.end = vma->vm_end;
 	s->rec.vm_flags = vma->vm_flags;
 	s->rec.prot = vma_prot(vma->vm_flags);
+	s->rec.flags = vma_stable_flags(vma->vm_flags);
 	if (vma->vm_file) {
 		const struct inode *inode = file_user_inode(vma->vm_file);
 

@@ -258,9 +258,12 @@ enum vmalens_vma_kind {
  * @prot:	VMALENS_VMA_* bits
  * @name_off:	where the name starts in the names buffer
  * @name_len:	its length without the terminating NUL; 0: no name
+ * @flags:	VMALENS_VMA_F_* bits (since ABI 3; a 64-byte record lacks it)
  *
  * The name is exactly what /proc/PID/maps prints in its last column
  * ("/usr/lib/x.so (deleted)", "[heap]", "[anon:name]"), unescaped.
+ * @vm_flags is the kernel's own word, for debugging: its bits move between
+ * versions and architectures; @flags does not.
  */
 struct vmalens_vma {
 	__u64 start;
@@ -274,9 +277,56 @@ struct vmalens_vma {
 	__u32 prot;
 	__u32 name_off;
 	__u32 name_len;
+	__u64 flags;
 };
 
 #define VMALENS_VMA_SIZE_VER0	64
+
+/*
+ * Bits of vmalens_vma.flags: what the kernel records about a VMA, numbered
+ * by vmalens.  Each bit stands for the vm_flags bit that
+ * /proc/PID/smaps prints as the mnemonic in the comment ("VmFlags:");
+ * a bit the running kernel does not have is never set.
+ */
+#define VMALENS_VMA_F_READ		0x1ULL	/* rd */
+#define VMALENS_VMA_F_WRITE		0x2ULL	/* wr */
+#define VMALENS_VMA_F_EXEC		0x4ULL	/* ex */
+#define VMALENS_VMA_F_SHARED		0x8ULL	/* sh */
+#define VMALENS_VMA_F_MAYREAD		0x10ULL	/* mr */
+#define VMALENS_VMA_F_MAYWRITE		0x20ULL	/* mw */
+#define VMALENS_VMA_F_MAYEXEC		0x40ULL	/* me */
+#define VMALENS_VMA_F_MAYSHARE		0x80ULL	/* ms */
+#define VMALENS_VMA_F_GROWSDOWN		0x100ULL	/* gd */
+#define VMALENS_VMA_F_PFNMAP		0x200ULL	/* pf */
+#define VMALENS_VMA_F_LOCKED		0x400ULL	/* lo */
+#define VMALENS_VMA_F_IO		0x800ULL	/* io */
+#define VMALENS_VMA_F_SEQ_READ		0x1000ULL	/* sr */
+#define VMALENS_VMA_F_RAND_READ		0x2000ULL	/* rr */
+#define VMALENS_VMA_F_DONTCOPY		0x4000ULL	/* dc */
+#define VMALENS_VMA_F_DONTEXPAND	0x8000ULL	/* de */
+#define VMALENS_VMA_F_LOCKONFAULT	0x10000ULL	/* lf */
+#define VMALENS_VMA_F_ACCOUNT		0x20000ULL	/* ac */
+#define VMALENS_VMA_F_NORESERVE		0x40000ULL	/* nr */
+#define VMALENS_VMA_F_HUGETLB		0x80000ULL	/* ht */
+#define VMALENS_VMA_F_SYNC		0x100000ULL	/* sf */
+#define VMALENS_VMA_F_ARCH_1		0x200000ULL	/* ar: x86 PAT */
+#define VMALENS_VMA_F_WIPEONFORK	0x400000ULL	/* wf */
+#define VMALENS_VMA_F_DONTDUMP		0x800000ULL	/* dd */
+#define VMALENS_VMA_F_SOFTDIRTY		0x1000000ULL	/* sd */
+#define VMALENS_VMA_F_MIXEDMAP		0x2000000ULL	/* mm */
+#define VMALENS_VMA_F_HUGEPAGE		0x4000000ULL	/* hg */
+#define VMALENS_VMA_F_NOHUGEPAGE	0x8000000ULL	/* nh */
+#define VMALENS_VMA_F_MERGEABLE		0x10000000ULL	/* mg: KSM */
+#define VMALENS_VMA_F_UFFD_MISSING	0x20000000ULL	/* um */
+#define VMALENS_VMA_F_UFFD_WP		0x40000000ULL	/* uw */
+#define VMALENS_VMA_F_UFFD_MINOR	0x80000000ULL	/* ui */
+#define VMALENS_VMA_F_SHADOW_STACK	0x100000000ULL	/* ss */
+#define VMALENS_VMA_F_DROPPABLE		0x200000000ULL	/* dp */
+#define VMALENS_VMA_F_SEALED		0x400000000ULL	/* sl: mseal(2) */
+#define VMALENS_VMA_F_BTI		0x800000000ULL	/* bt: arm64 */
+#define VMALENS_VMA_F_MTE		0x1000000000ULL	/* mt: arm64 */
+#define VMALENS_VMA_F_DENYWRITE		0x2000000000ULL	/* dw: before 5.15 */
+#define VMALENS_VMA_F_MAYBE_GUARD	0x4000000000ULL	/* gu: guard regions, 7.x */
 
 /**
  * struct vmalens_vmas - VMALENS_IOC_VMAS: bulk export of @pid's VMAs
