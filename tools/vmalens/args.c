@@ -56,6 +56,9 @@ static int cmd_set_vmas_opt(const char *cmd, int opt, const char *arg)
 	case OPT_BYTES:
 		lopt.bytes = true;
 		break;
+	case OPT_VMFLAGS:
+		lopt.vmflags = true;
+		break;
 	case OPT_DISTANCE:
 		if (parse_addr(arg, &lopt.distance_from))
 			return usage_err(cmd, "invalid --distance '%s': expected a hex address", arg);

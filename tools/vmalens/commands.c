@@ -52,7 +52,8 @@ static const struct option show_opts[] = {
 	OPT_FLAG("full", OPT_FULL), FILTER_OPTS, MMAP_OPTS, { 0 }
 };
 static const struct option vmas_opts[] = {
-	OPT_FLAG("no-gaps", OPT_NO_GAPS), FILTER_OPTS, OPT_FLAG("bytes", OPT_BYTES), OPT_VALUE("distance", OPT_DISTANCE), { 0 }
+	OPT_FLAG("no-gaps", OPT_NO_GAPS), FILTER_OPTS, OPT_FLAG("bytes", OPT_BYTES),
+	OPT_VALUE("distance", OPT_DISTANCE), OPT_FLAG("flags", OPT_VMFLAGS), { 0 }
 };
 static const struct option probe_opts[] = { MMAP_OPTS, { 0 } };
 static const struct option tasks_opts[] = {
@@ -98,7 +99,7 @@ const struct cmd main_cmds[] = {
 	  PID_DETAILS },
 	{ "vmas", do_vmas, vmas_opts,
 	  "[PID] [--no-gaps] [--filter TEXT] [--range LOW-HIGH] [--perm LETTERS] "
-	  "[--bytes] [--distance ADDR]",
+	  "[--bytes] [--distance ADDR] [--flags]",
 	  "list the VMAs of a process, with the gaps between them",
 	  "  One row per VMA: range, size, perms, kind, offset, path; a gap row\n"
 	  "  where two VMAs do not touch (with the stack guard gap), unless\n"
@@ -109,7 +110,9 @@ const struct cmd main_cmds[] = {
 	  "  --range, VMAs that overlap [LOW, HIGH) (hex); --perm, VMAs with every\n"
 	  "  letter of r, w, x, p, s (--perm wx: writable and executable, which\n"
 	  "  the table highlights).  --bytes: exact sizes.  --distance: each VMA's\n"
-	  "  start minus ADDR (hex), a column, or \"distance\" in JSON.\n"
+	  "  start minus ADDR (hex), a column, or \"distance\" in JSON.  --flags:\n"
+	  "  a column of the VMA's flags, named as smaps' VmFlags names them\n"
+	  "  (module only; JSON always has them as \"flags\").\n"
 	  PID_DETAILS },
 	{ "query", do_query, NULL, "PID ADDR",
 	  "show the VMA that covers an address, or the gap it lies in",

@@ -150,6 +150,7 @@ struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
 	v->end = r->end;
 	v->offset = r->offset;
 	v->vm_flags = r->vm_flags;
+	v->flags = r->flags;
 	v->has_flags = true;
 	v->inode = r->inode;
 	v->dev_major = r->dev_major;

@@ -80,6 +80,7 @@ enum {
 	OPT_LEN = 0x100, OPT_HINT, OPT_FLAGS, OPT_PGOFF, OPT_FILE, OPT_MODE,
 	OPT_FULL, OPT_NO_GAPS, OPT_SORT, OPT_SAMPLES, OPT_COMPAT, OPT_EXEC,
 	OPT_FILTER, OPT_RANGE, OPT_PERM, OPT_BYTES, OPT_DISTANCE, OPT_FORK, OPT_FORK_EXEC,
+	OPT_VMFLAGS,
 };
 
 /* The global options before the command; EXIT_OK, else the exit status. */
@@ -172,6 +173,7 @@ struct lens_opts {
 	uint64_t range_lo, range_hi;	/* vmas --range LOW-HIGH; range_hi 0: none */
 	const char *perm;		/* vmas --perm LETTERS */
 	bool bytes;			/* vmas, tasks --bytes */
+	bool vmflags;			/* vmas --flags: the VmFlags column */
 	bool have_distance;		/* vmas --distance ADDR */
 	uint64_t distance_from;
 };
@@ -204,8 +206,9 @@ const char *mmap_flag_names(uint32_t flags, char *buf, size_t len);
 /* One VMA, from whichever source. */
 struct lvma {
 	uint64_t start, end, offset, vm_flags, inode;
+	uint64_t flags;			/* VMALENS_VMA_F_* */
 	uint32_t dev_major, dev_minor, kind, prot;
-	bool has_flags;			/* vm_flags known (module only) */
+	bool has_flags;			/* flags, vm_flags known (module only) */
 	char *name;			/* "" for none; owned by the list */
 };
 
@@ -226,6 +229,8 @@ struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
 			      const char *name);
 const char *vma_kind_name(uint32_t kind);
 void vma_perms(const struct lvma *v, char perms[5]);
+/* @flags as smaps prints them in VmFlags: "rd wr mr mw me ac" */
+const char *vma_flag_mnemonics(uint64_t flags, char *buf, size_t len);
 /* The guard gap at the bottom of the gap that ends at v (0 if none). */
 uint64_t vma_gap_guard(const struct vma_list *l, size_t i, uint64_t gap);
 

@@ -40,6 +40,8 @@ struct seg {
 	uint64_t guard;		/* gap: the stack guard gap at its top */
 	bool hidden;		/* gap: holds VMAs a filter left out */
 	bool mixed_kind, mixed_name;
+	uint64_t flags;		/* band: the VMALENS_VMA_F_* of any of its VMAs */
+	bool wx;		/* band: one of its VMAs is writable and executable */
 	size_t first;		/* index of the lowest VMA */
 };
 
@@ -134,6 +136,8 @@ static void build_bands(const struct map_req *r, int level, struct segs *ss)
 			b->end = v->end;
 			b->nr++;
 			b->mapped += v->end - v->start;
+			b->flags |= v->flags;
+			b->wx |= perms[1] == 'w' && perms[2] == 'x';
 			continue;
 		}
 		b = seg_add(ss);
@@ -145,6 +149,8 @@ static void build_bands(const struct map_req *r, int level, struct segs *ss)
 		memcpy(b->perms, perms, 5);
 		b->nr = 1;
 		b->mapped = v->end - v->start;
+		b->flags = v->flags;
+		b->wx = perms[1] == 'w' && perms[2] == 'x';
 		b->first = i;
 	}
 }
@@ -266,6 +272,26 @@ static void marks_text(const struct map_req *r, uint64_t lo, uint64_t hi, bool i
 	}
 }
 
+/* What a band holds that deserves a look: W+X, mseal(2)ed, guard regions. */
+static void band_warnings(const struct seg *s, char *buf, size_t len)
+{
+	static const struct {
+		uint64_t flag;
+		const char *text;
+	} flagged[] = {
+		{ VMALENS_VMA_F_SEALED, "sealed" },
+		{ VMALENS_VMA_F_MAYBE_GUARD, "guard" },
+	};
+	size_t i, used = strlen(buf);
+
+	if (s->wx && used < len)
+		used += snprintf(buf + used, len - used, "%sW+X", used ? ", " : "<- ");
+	for (i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++)
+		if ((s->flags & flagged[i].flag) && used < len)
+			used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "<- ",
+					 flagged[i].text);
+}
+
 static void print_tail(FILE *f, const char *tail, int used)
 {
 	int room = MAP_COLUMNS - used - 1;
@@ -340,8 +366,10 @@ static void band_row(FILE *f, const struct map_req *r, const struct seg *s)
 			 s->mixed_kind ? "" : s->kind == VMALENS_KIND_FILE ? " of files" : "");
 	fit_left(label, sizeof(label), text, lw);
 	human_size(s->type == SEG_NEW ? s->end - s->start : s->mapped, size, sizeof(size));
-	if (s->type == SEG_BAND)
+	if (s->type == SEG_BAND) {
 		marks_text(r, s->start, s->end, true, tail, sizeof(tail));
+		band_warnings(s, tail, sizeof(tail));
+	}
 	fprintf(f, "  %*s | %s%-7s%s %-*s %-4s %10s |", w + 2, "", col(seg_color(s)), kind,
 		col_end(), lw, label, s->type == SEG_NEW ? "" : s->perms, size);
 	print_tail(f, tail, 2 + 2 + w + 1 + BOX_INNER + 2);

@@ -314,11 +314,14 @@ static void test_vmas_printers(void)
 	static const struct vmalens_vma recs[] = {
 		{ .start = 0x400000, .end = 0x401000, .vm_flags = 0x875, .inode = 12,
 		  .dev_major = 8, .dev_minor = 1, .kind = VMALENS_KIND_FILE,
-		  .prot = VMALENS_VMA_READ | VMALENS_VMA_EXEC },
+		  .prot = VMALENS_VMA_READ | VMALENS_VMA_EXEC,
+		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_EXEC | VMALENS_VMA_F_MAYREAD },
 		{ .start = 0x401000, .end = 0x402000, .vm_flags = 0x100073,
-		  .kind = VMALENS_KIND_HEAP, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE },
+		  .kind = VMALENS_KIND_HEAP, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE,
+		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_WRITE | VMALENS_VMA_F_ACCOUNT },
 		{ .start = 0x7ffc00000000, .end = 0x7ffc00021000, .vm_flags = 0x100173,
-		  .kind = VMALENS_KIND_STACK, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE },
+		  .kind = VMALENS_KIND_STACK, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE,
+		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_GROWSDOWN | VMALENS_VMA_F_SEALED },
 	};
 	static const char *const names[] = { "/opt/b\xff\"d dir/x (deleted)", "", "[stack]" };
 	struct vma_list l = { 0 };
@@ -333,10 +336,12 @@ static void test_vmas_printers(void)
 	out = capture(vmas_printer, "", true, &ret);
 	CHECK(valid_json(out), "invalid JSON: %s", out);
 	CHECK(strstr(out, "\"path\":\"/opt/b\\u00ff\\\"d dir/x (deleted)\",\"deleted\":true,"
-		      "\"kind\":\"file\",\"flags\":\"0x875\",\"gap_before\":4194304,"
+		      "\"kind\":\"file\",\"flags\":{\"read\":true,\"exec\":true,\"mayread\":true},"
+		      "\"vm_flags\":\"0x875\",\"gap_before\":4194304,"
 		      "\"guard_before\":0}") != NULL, "vma 1: %s", out);
 	CHECK(strstr(out, "\"path\":\"\",\"deleted\":false,\"kind\":\"heap\","
-		      "\"flags\":\"0x100073\",\"gap_before\":0,") != NULL, "vma 2: %s", out);
+		      "\"flags\":{\"read\":true,\"write\":true,\"account\":true},"
+		      "\"vm_flags\":\"0x100073\",\"gap_before\":0,") != NULL, "vma 2: %s", out);
 	CHECK(strstr(out, "\"start\":\"0x7ffc00000000\",\"end\":\"0x7ffc00021000\",\"size\":135168,"
 		      "\"perms\":\"rw-p\",\"offset\":\"0x0\",\"dev\":\"00:00\",\"inode\":0,"
 		      "\"path\":\"[stack]\"") != NULL, "vma 3: %s", out);
@@ -350,6 +355,12 @@ static void test_vmas_printers(void)
 	out = capture(vmas_printer, "", false, &ret);
 	CHECK(!strstr(out, " -- gap "), "--no-gaps:\n%s", out);
 	lopt.no_gaps = false;
+	lopt.vmflags = true;
+	out = capture(vmas_printer, "", false, &ret);
+	CHECK(strstr(out, " OFFSET   FLAGS                   PATH\n") &&
+	      strstr(out, " rd ex mr                /opt/") &&
+	      strstr(out, " rd gd sl                [stack]"), "--flags:\n%s", out);
+	lopt.vmflags = false;
 	test_vmas_filters(&l);
 	vma_list_free(&l);
 }
@@ -1014,6 +1025,20 @@ static void test_map(void)
 	      strstr(out, "gap 1.0 MiB (stack guard 1.0 MiB)") == NULL &&
 	      strstr(out, "(stack guard 1.0 MiB)") && strstr(out, "...") , "map:\n%s", out);
 	free(out);
+
+	/* the warnings: W+X, and the flags of the module (the heap: sealed) */
+	l.v[2].prot |= VMALENS_VMA_EXEC;
+	l.v[2].flags = VMALENS_VMA_F_SEALED | VMALENS_VMA_F_MAYBE_GUARD;
+	r.full = true;
+	f = open_memstream(&out, &len);
+	map_draw(f, &r);
+	fclose(f);
+	CHECK(count_str(out, "W+X") == 1 && count_str(out, "sealed") == 1 &&
+	      strstr(out, "| <- W+X, sealed, guard\n"), "map warnings:\n%s", out);
+	free(out);
+	l.v[2].prot &= ~VMALENS_VMA_EXEC;
+	l.v[2].flags = 0;
+	r.full = false;
 
 	/* a filter: the space of the VMAs left out is never drawn as a gap */
 	r.select = is_file_vma;

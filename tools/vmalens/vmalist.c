@@ -9,8 +9,6 @@
 
 #include "lens.h"
 
-#define VM_GROWSDOWN_BIT	0x00000100ULL	/* include/linux/mm.h */
-
 void vma_list_free(struct vma_list *l)
 {
 	size_t i;
@@ -82,12 +80,92 @@ void vma_perms(const struct lvma *v, char perms[5])
 uint64_t vma_gap_guard(const struct vma_list *l, size_t i, uint64_t gap)
 {
 	const struct lvma *v = &l->v[i];
-	bool grows_down = v->has_flags ? !!(v->vm_flags & VM_GROWSDOWN_BIT) :
+	bool grows_down = v->has_flags ? !!(v->flags & VMALENS_VMA_F_GROWSDOWN) :
 			  v->kind == VMALENS_KIND_STACK;
 
 	if (!grows_down || !gap)
 		return 0;
 	return gap < l->guard ? gap : l->guard;
+}
+
+/*
+ * The VMALENS_VMA_F_* bits: the mnemonic /proc/PID/smaps prints for each in
+ * VmFlags, and the key of "flags" in JSON (doc/vmalens.1).
+ */
+static const struct {
+	uint64_t flag;
+	const char *mnemonic, *key;
+} vma_flag_names[] = {
+	{ VMALENS_VMA_F_READ, "rd", "read" },
+	{ VMALENS_VMA_F_WRITE, "wr", "write" },
+	{ VMALENS_VMA_F_EXEC, "ex", "exec" },
+	{ VMALENS_VMA_F_SHARED, "sh", "shared" },
+	{ VMALENS_VMA_F_MAYREAD, "mr", "mayread" },
+	{ VMALENS_VMA_F_MAYWRITE, "mw", "maywrite" },
+	{ VMALENS_VMA_F_MAYEXEC, "me", "mayexec" },
+	{ VMALENS_VMA_F_MAYSHARE, "ms", "mayshare" },
+	{ VMALENS_VMA_F_GROWSDOWN, "gd", "growsdown" },
+	{ VMALENS_VMA_F_PFNMAP, "pf", "pfnmap" },
+	{ VMALENS_VMA_F_LOCKED, "lo", "locked" },
+	{ VMALENS_VMA_F_IO, "io", "io" },
+	{ VMALENS_VMA_F_SEQ_READ, "sr", "seq_read" },
+	{ VMALENS_VMA_F_RAND_READ, "rr", "rand_read" },
+	{ VMALENS_VMA_F_DONTCOPY, "dc", "dontcopy" },
+	{ VMALENS_VMA_F_DONTEXPAND, "de", "dontexpand" },
+	{ VMALENS_VMA_F_LOCKONFAULT, "lf", "lock_on_fault" },
+	{ VMALENS_VMA_F_ACCOUNT, "ac", "account" },
+	{ VMALENS_VMA_F_NORESERVE, "nr", "noreserve" },
+	{ VMALENS_VMA_F_HUGETLB, "ht", "hugetlb" },
+	{ VMALENS_VMA_F_SYNC, "sf", "sync" },
+	{ VMALENS_VMA_F_ARCH_1, "ar", "arch_1" },
+	{ VMALENS_VMA_F_WIPEONFORK, "wf", "wipeonfork" },
+	{ VMALENS_VMA_F_DONTDUMP, "dd", "dontdump" },
+	{ VMALENS_VMA_F_SOFTDIRTY, "sd", "soft_dirty" },
+	{ VMALENS_VMA_F_MIXEDMAP, "mm", "mixedmap" },
+	{ VMALENS_VMA_F_HUGEPAGE, "hg", "hugepage" },
+	{ VMALENS_VMA_F_NOHUGEPAGE, "nh", "nohugepage" },
+	{ VMALENS_VMA_F_MERGEABLE, "mg", "mergeable" },
+	{ VMALENS_VMA_F_UFFD_MISSING, "um", "uffd_missing" },
+	{ VMALENS_VMA_F_UFFD_WP, "uw", "uffd_wp" },
+	{ VMALENS_VMA_F_UFFD_MINOR, "ui", "uffd_minor" },
+	{ VMALENS_VMA_F_SHADOW_STACK, "ss", "shadow_stack" },
+	{ VMALENS_VMA_F_DROPPABLE, "dp", "droppable" },
+	{ VMALENS_VMA_F_SEALED, "sl", "sealed" },
+	{ VMALENS_VMA_F_BTI, "bt", "bti" },
+	{ VMALENS_VMA_F_MTE, "mt", "mte" },
+	{ VMALENS_VMA_F_DENYWRITE, "dw", "denywrite" },
+	{ VMALENS_VMA_F_MAYBE_GUARD, "gu", "maybe_guard" },
+};
+
+#define NR_VMA_FLAG_NAMES (sizeof(vma_flag_names) / sizeof(vma_flag_names[0]))
+
+const char *vma_flag_mnemonics(uint64_t flags, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NR_VMA_FLAG_NAMES; i++)
+		if (flags & vma_flag_names[i].flag)
+			used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+					 used ? " " : "", vma_flag_names[i].mnemonic);
+	return buf;
+}
+
+/* "flags": the flags that are set, each true; null without the module */
+static void vma_flags_json(const struct lvma *v)
+{
+	size_t i;
+
+	jsonw_name(json_wtr, "flags");
+	if (!v->has_flags) {
+		jsonw_null(json_wtr);
+		return;
+	}
+	jsonw_start_object(json_wtr);
+	for (i = 0; i < NR_VMA_FLAG_NAMES; i++)
+		if (v->flags & vma_flag_names[i].flag)
+			jsonw_bool_field(json_wtr, vma_flag_names[i].key, true);
+	jsonw_end_object(json_wtr);
 }
 
 static bool path_deleted(const char *path)
@@ -119,7 +197,8 @@ void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before)
 	jsonw_string_field(json_wtr, "path", v->name);
 	jsonw_bool_field(json_wtr, "deleted", v->inode && path_deleted(v->name));
 	jsonw_string_field(json_wtr, "kind", vma_kind_name(v->kind));
-	jsonw_name(json_wtr, "flags");
+	vma_flags_json(v);
+	jsonw_name(json_wtr, "vm_flags");
 	if (v->has_flags)
 		jsonw_hex(json_wtr, v->vm_flags);
 	else

@@ -120,8 +120,11 @@ static void vmas_print_gap(const struct vma_list *l, size_t i, uint64_t prev_end
 	printf("%s\n", col_end());
 }
 
+/* Wide enough for a typical VMA's mnemonics ("rd wr mr mw me ac sd") */
+#define FLAGS_COLUMN	23
+
 /*
- * RANGE SIZE PERM KIND OFFSET [DISTANCE] PATH, one row per VMA shown; with
+ * RANGE SIZE PERM KIND OFFSET [DISTANCE] [FLAGS] PATH, one row per VMA shown; with
  * gaps, a row "RANGE -- gap SIZE[, guard SIZE]" wherever two VMAs do not
  * touch.  PERM is highlighted where a VMA is both writable and executable.
  */
@@ -129,7 +132,7 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 {
 	static char name[PLAIN_NAME_MAX];
 	int w = addr_digits(column_top(l)), size_w = lopt.bytes ? 20 : 10;
-	char size[32], dist[32], perms[5];
+	char size[32], dist[32], perms[5], flags[128];
 	uint64_t prev_end = 0;
 	size_t i;
 
@@ -137,6 +140,8 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 	       "KIND", "OFFSET");
 	if (lopt.have_distance)
 		printf("%-19s ", "DISTANCE");
+	if (lopt.vmflags)
+		printf("%-*s ", FLAGS_COLUMN, "FLAGS");
 	printf("PATH\n");
 	for (i = 0; i < l->nr; i++) {
 		const struct lvma *v = &l->v[i];
@@ -154,6 +159,9 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 		       col(kind_color(v->kind)), vma_kind_name(v->kind), col_end(), v->offset);
 		if (lopt.have_distance)
 			printf("%-19s ", distance_cell(v->start, dist, sizeof(dist)));
+		if (lopt.vmflags)
+			printf("%-*s ", FLAGS_COLUMN, v->has_flags ?
+			       vma_flag_mnemonics(v->flags, flags, sizeof(flags)) : "-");
 		printf("%s\n", plain_str(v->name, name, sizeof(name)));
 	}
 }
