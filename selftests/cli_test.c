@@ -418,8 +418,8 @@ TEST_F_TIMEOUT(cli, vmas_lists_every_vma_of_proc_maps, 300)
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		static const char *const keys[] = { "start", "end", "size", "perms", "offset",
-			"dev", "inode", "path", "deleted", "kind", "flags", "gap_before",
-			"guard_before" };
+			"dev", "inode", "path", "deleted", "kind", "flags", "vm_flags",
+			"gap_before", "guard_before" };
 
 		size_t k;
 
@@ -428,9 +428,17 @@ TEST_F_TIMEOUT(cli, vmas_lists_every_vma_of_proc_maps, 300)
 
 			EXPECT_TRUE(jhas(v, key)) TH_LOG("VMA %zu lacks %s", i, key);
 		}
+		EXPECT_TRUE(jget(v, "vm_flags") && json_object_is_type(jget(v, "vm_flags"),
+								       json_type_string))
+			TH_LOG("the module reports vm_flags");
+		/* every VMA of a live process may at least be read or is PROT_NONE */
 		EXPECT_TRUE(jget(v, "flags") && json_object_is_type(jget(v, "flags"),
-								    json_type_string))
+								    json_type_object))
 			TH_LOG("the module reports flags");
+		if (jget(v, "flags") && json_object_is_type(jget(v, "flags"), json_type_object))
+			EXPECT_EQ(!!strchr(json_object_get_string(jget(v, "perms")), 'r'),
+				  jhas(jget(v, "flags"), "read"))
+				TH_LOG("VMA %zu: perms and flags.read disagree", i);
 	}
 	json_object_put(arr);
 	run_free(&r);

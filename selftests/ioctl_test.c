@@ -2,8 +2,9 @@
 /*
  * VMALENS_IOC_LAYOUT, VMALENS_IOC_VMAS and VMALENS_IOC_QUERY against the
  * truth in /proc: every record equals its /proc/PID/maps line, resuming
- * works with tiny buffers on a process with thousands of VMAs, and every
- * bad request gets its documented errno.
+ * works with tiny buffers on a process with thousands of VMAs, each VMA's
+ * flags name what /proc/PID/smaps prints in VmFlags, and every bad request
+ * gets its documented errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -300,6 +302,203 @@ TEST_F(ioctls, layout_equals_proc)
 }
 
 /* --- bad input ---------------------------------------------------------- */
+
+/* smaps' VmFlags mnemonics and the vmalens_vma.flags bits they stand for */
+static const struct {
+	const char *mnemonic;
+	uint64_t flag;
+} vmflags[] = {
+	{ "rd", VMALENS_VMA_F_READ }, { "wr", VMALENS_VMA_F_WRITE },
+	{ "ex", VMALENS_VMA_F_EXEC }, { "sh", VMALENS_VMA_F_SHARED },
+	{ "mr", VMALENS_VMA_F_MAYREAD }, { "mw", VMALENS_VMA_F_MAYWRITE },
+	{ "me", VMALENS_VMA_F_MAYEXEC }, { "ms", VMALENS_VMA_F_MAYSHARE },
+	{ "gd", VMALENS_VMA_F_GROWSDOWN }, { "pf", VMALENS_VMA_F_PFNMAP },
+	{ "lo", VMALENS_VMA_F_LOCKED }, { "io", VMALENS_VMA_F_IO },
+	{ "sr", VMALENS_VMA_F_SEQ_READ }, { "rr", VMALENS_VMA_F_RAND_READ },
+	{ "dc", VMALENS_VMA_F_DONTCOPY }, { "de", VMALENS_VMA_F_DONTEXPAND },
+	{ "lf", VMALENS_VMA_F_LOCKONFAULT }, { "ac", VMALENS_VMA_F_ACCOUNT },
+	{ "nr", VMALENS_VMA_F_NORESERVE }, { "ht", VMALENS_VMA_F_HUGETLB },
+	{ "sf", VMALENS_VMA_F_SYNC }, { "ar", VMALENS_VMA_F_ARCH_1 },
+	{ "wf", VMALENS_VMA_F_WIPEONFORK }, { "dd", VMALENS_VMA_F_DONTDUMP },
+	{ "sd", VMALENS_VMA_F_SOFTDIRTY }, { "mm", VMALENS_VMA_F_MIXEDMAP },
+	{ "hg", VMALENS_VMA_F_HUGEPAGE }, { "nh", VMALENS_VMA_F_NOHUGEPAGE },
+	{ "mg", VMALENS_VMA_F_MERGEABLE }, { "um", VMALENS_VMA_F_UFFD_MISSING },
+	{ "uw", VMALENS_VMA_F_UFFD_WP }, { "ui", VMALENS_VMA_F_UFFD_MINOR },
+	{ "ss", VMALENS_VMA_F_SHADOW_STACK }, { "dp", VMALENS_VMA_F_DROPPABLE },
+	{ "sl", VMALENS_VMA_F_SEALED }, { "bt", VMALENS_VMA_F_BTI },
+	{ "mt", VMALENS_VMA_F_MTE }, { "dw", VMALENS_VMA_F_DENYWRITE },
+	{ "gu", VMALENS_VMA_F_MAYBE_GUARD },
+};
+
+/*
+ * The flags smaps' "VmFlags:" @line names; an unknown mnemonic goes to
+ * @unknown, and *@unnamed counts the bits the kernel itself prints as "??"
+ * (5.10 has no name for VM_LOCKONFAULT).
+ */
+static uint64_t smaps_flags(const char *line, char *unknown, size_t size,
+			    int *unnamed)
+{
+	char tok[8];
+	uint64_t flags = 0;
+	unsigned int i;
+	int n;
+
+	while (sscanf(line, " %7s%n", tok, &n) == 1) {
+		line += n;
+		for (i = 0; i < sizeof(vmflags) / sizeof(vmflags[0]); i++)
+			if (!strcmp(tok, vmflags[i].mnemonic))
+				break;
+		if (i < sizeof(vmflags) / sizeof(vmflags[0]))
+			flags |= vmflags[i].flag;
+		else if (!strcmp(tok, "??"))
+			(*unnamed)++;
+		else if (strlen(unknown) + strlen(tok) + 2 < size)
+			strcat(strcat(unknown, " "), tok);
+	}
+	return flags;
+}
+
+static long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* A mapping whose middle page gets @advice; old kernels may refuse it. */
+static void advised(int advice)
+{
+	char *p = mmap(NULL, 3 * page_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		madvise(p + page_size(), page_size(), advice);
+}
+
+static void mapped(int prot, int flags)
+{
+	mmap(NULL, 2 * page_size(), prot, flags, -1, 0);
+}
+
+/*
+ * A target with a VMA for each flag a process can set on itself: madvise()
+ * advice, mlock and mlock-on-fault, shared, growsdown, noreserve, droppable
+ * (6.11+), mseal (6.10+) and guard regions (6.13+) where the kernel has them.
+ */
+static void setup_flag_zoo(char *report, size_t size, void *arg)
+{
+	static const int advice[] = {
+		MADV_DONTFORK, MADV_WIPEONFORK, MADV_DONTDUMP, MADV_HUGEPAGE,
+		MADV_NOHUGEPAGE, MADV_SEQUENTIAL, MADV_RANDOM, MADV_MERGEABLE,
+		102 /* MADV_GUARD_INSTALL */,
+	};
+	long pg = page_size();
+	unsigned int i;
+	char *p;
+
+	(void)arg;
+	for (i = 0; i < sizeof(advice) / sizeof(advice[0]); i++)
+		advised(advice[i]);
+	mapped(PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	mapped(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN);
+	mapped(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	mapped(PROT_READ | PROT_WRITE, 0x08 /* MAP_DROPPABLE */ | MAP_ANONYMOUS);
+	mapped(PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	p = mmap(NULL, 3 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		mlock(p + pg, pg);
+	p = mmap(NULL, 3 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		syscall(__NR_mlock2, p + pg, pg, 1 /* MLOCK_ONFAULT */);
+	p = mmap(NULL, 3 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		syscall(462 /* mseal */, p + pg, pg, 0);
+	snprintf(report, size, "ready=1");
+}
+
+/*
+ * For every VMA of @pid, the flags vmalens reports must be those smaps
+ * names in VmFlags (and one more at most for each bit smaps prints as
+ * "??").  Returns the VMAs compared.
+ */
+static int compare_vmflags(struct __test_metadata *_metadata, int dev, pid_t pid,
+			   uint64_t *seen)
+{
+	char path[64], unknown[256] = "", line[1024];
+	unsigned long start = 0, end = 0, lo, hi;
+	struct vmalens_vma *recs;
+	int n, calls, i = 0, compared = 0, unnamed;
+	uint64_t want;
+	char *names;
+	FILE *f;
+
+	if (bulk_read(dev, pid, 256, 1 << 16, &recs, &names, &n, &calls))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* "FilePmdMapped:" scans as one hex number: keep only a whole range */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			start = lo;
+			end = hi;
+			while (i < n && recs[i].start < start)
+				i++;
+			continue;
+		}
+		if (strncmp(line, "VmFlags:", 8))
+			continue;
+		if (i == n || recs[i].start != start)
+			continue;	/* x86's [vsyscall]: not in the VMA tree */
+		unknown[0] = '\0';
+		unnamed = 0;
+		want = smaps_flags(line + 8, unknown, sizeof(unknown), &unnamed);
+		/* every flag smaps names, and no more than one per "??" beside */
+		EXPECT_TRUE((recs[i].flags & want) == want &&
+			    __builtin_popcountll(recs[i].flags & ~want) <= unnamed)
+			TH_LOG("pid %d VMA %lx-%lx: smaps %#" PRIx64 " vmalens %#" PRIx64 ": %s",
+			       pid, start, end, want, (uint64_t)recs[i].flags, line);
+		EXPECT_STREQ("", unknown)
+			TH_LOG("pid %d VMA %lx-%lx: mnemonics vmalens lacks:%s", pid, start, end,
+			       unknown);
+		*seen |= want;
+		compared++;
+	}
+	fclose(f);
+	if (!compared)
+		TH_LOG("pid %d: %d records from %#llx, none matched a VmFlags line of %s",
+		       pid, n, n ? (unsigned long long)recs[0].start : 0ULL, path);
+	free(recs);
+	free(names);
+	return compared;
+}
+
+TEST(vma_flags_equal_smaps_vmflags)
+{
+	struct target zoo = { 0 };
+	uint64_t seen = 0;
+	int dev = dev_open(), n, total = 0;
+	unsigned int i, kinds = 0;
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, target_fork(&zoo, setup_flag_zoo, NULL));
+	n = compare_vmflags(_metadata, dev, zoo.pid, &seen);
+	EXPECT_LT(20, n);
+	total += n;
+	n = compare_vmflags(_metadata, dev, 1, &seen);
+	EXPECT_LT(0, n);
+	total += n;
+	target_kill(&zoo);
+	printf("# flags seen:");
+	for (i = 0; i < sizeof(vmflags) / sizeof(vmflags[0]); i++)
+		if (seen & vmflags[i].flag) {
+			printf(" %s", vmflags[i].mnemonic);
+			kinds++;
+		}
+	printf("\n# %d VMAs of 2 processes, %u distinct flags, each as smaps says\n",
+	       total, kinds);
+	EXPECT_LE(15, kinds);
+	close(dev);
+}
 
 TEST(bad_requests)
 {
