@@ -976,6 +976,8 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	ret = check_mapping(dr, addr, len, flags);
 	if (ret)
 		return ret;
+	if (dr->file)
+		r->result_flags |= VMALENS_UA_UNMODELLED_FILE_MMAP;
 	mark_random(dr, addr, hint, len);
 	report_gap(dr, addr, len);
 	return addr;
@@ -988,6 +990,9 @@ static unsigned long dryrun_answer(struct dryrun_request *dr)
 
 	if (dr->compat)
 		r->result_flags |= VMALENS_UA_COMPAT;
+	/* vm_mmap_pgoff() asks security_mmap_file() before anything else */
+	if (IS_ENABLED(CONFIG_SECURITY))
+		r->result_flags |= VMALENS_UA_UNMODELLED_LSM;
 	if (r->mode == VMALENS_MODE_AUTO)
 		r->mode_used = vmalens_mm_topdown(dr->mm) ?
 			       VMALENS_MODE_TOPDOWN : VMALENS_MODE_BOTTOMUP;

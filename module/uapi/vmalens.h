@@ -151,6 +151,14 @@ enum vmalens_layer {
  * 2): any process's allocation or exit may change it before the real mmap.
  */
 #define VMALENS_UA_GLOBAL_COMMIT	0x40ULL
+/*
+ * Steps vmalens does not evaluate that could still refuse the mapping:
+ * the LSMs' security_mmap_file() and security_mmap_addr() hooks (beyond
+ * the capability rule for low addresses), on every kernel with LSMs...
+ */
+#define VMALENS_UA_UNMODELLED_LSM	0x80ULL
+/* ...and, for a file mapping that passes every modelled check, its ->mmap. */
+#define VMALENS_UA_UNMODELLED_FILE_MMAP	0x100ULL
 
 #define VMALENS_IOC_MAGIC	0xE5
 
