@@ -92,6 +92,13 @@ void dryrun_json(const struct vmalens_unmapped_area *ua)
 	jsonw_bool_field(json_wtr, "replaces", ua->result_flags & VMALENS_UA_REPLACES);
 	jsonw_bool_field(json_wtr, "may_fail", ua->result_flags & VMALENS_UA_MAY_FAIL);
 	jsonw_bool_field(json_wtr, "global_commit", ua->result_flags & VMALENS_UA_GLOBAL_COMMIT);
+	jsonw_name(json_wtr, "unmodelled");
+	jsonw_start_array(json_wtr);
+	if (ua->result_flags & VMALENS_UA_UNMODELLED_LSM)
+		jsonw_string(json_wtr, "lsm");
+	if (ua->result_flags & VMALENS_UA_UNMODELLED_FILE_MMAP)
+		jsonw_string(json_wtr, "file_mmap");
+	jsonw_end_array(json_wtr);
 	jsonw_end_object(json_wtr);
 }
 
@@ -128,6 +135,12 @@ void dryrun_line(FILE *f, const struct vmalens_unmapped_area *ua)
 	if (ua->result_flags & VMALENS_UA_GLOBAL_COMMIT)
 		fprintf(f, "  global commit: vm.overcommit_memory is 2, and what every process\n"
 			"  commits meanwhile may change the answer\n");
+	if (ua->result_flags & VMALENS_UA_UNMODELLED_FILE_MMAP)
+		fprintf(f, "  not evaluated: the file's ->mmap (its driver or file system) may\n"
+			"  still refuse\n");
+	if (ua->result_flags & VMALENS_UA_UNMODELLED_LSM)
+		fprintf(f, "  not evaluated: an LSM's mmap hooks (security_mmap_file,\n"
+			"  security_mmap_addr) may still refuse\n");
 }
 
 int dryrun_request(pid_t pid, uint64_t len, struct vmalens_unmapped_area *ua, int *file_fd)
