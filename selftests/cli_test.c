@@ -672,7 +672,7 @@ TEST_F_TIMEOUT(cli, probe_and_query_json, 300)
 	char why[1024] = "", addr[32];
 	static const char *const keys[] = { "addr", "error", "gap_start", "gap_end", "mode",
 		"layer", "random", "random_start", "random_end", "emulated", "approximate",
-		"compat", "replaces", "may_fail" };
+		"compat", "replaces", "may_fail", "global_commit", "unmodelled" };
 
 	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
 	run_cli(&r, NULL, "--json", "probe", num(t.pid), "--len", "256M", NULL);
@@ -687,6 +687,8 @@ TEST_F_TIMEOUT(cli, probe_and_query_json, 300)
 	EXPECT_NE(NULL, jstr(o, "addr"));
 	EXPECT_TRUE(jhas(o, "error") && !jget(o, "error"));
 	EXPECT_STREQ("topdown", jstr(o, "mode"));
+	EXPECT_TRUE(jget(o, "unmodelled") &&
+		    json_object_is_type(jget(o, "unmodelled"), json_type_array));
 	json_object_put(o);
 
 	/* a file mapping: the CLI passes its own fd of the file */

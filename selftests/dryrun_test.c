@@ -47,7 +47,7 @@
 #define __NR_mseal 462
 #endif
 
-#define REQUESTS_PER_TARGET	300
+#define REQUESTS_PER_TARGET	400
 #define OWN_SEARCH_REQUESTS	150
 #define UNCHANGED_DRYRUNS	10000
 
@@ -226,7 +226,10 @@ static uint64_t pick_hint(const struct target *t, uint64_t len)
 #if defined(__aarch64__)
 		return (1ULL << 48) + rnd_below(1024) * pg;
 #else
-		return (1ULL << 47) - pg * rnd_below(4);
+		/* the edge, or the 56-bit space 5-level paging opens (la57) */
+		if (rnd_below(2))
+			return (1ULL << 47) - pg * rnd_below(4);
+		return ((1ULL << 47) + rnd_below((1ULL << 56) - (1ULL << 48))) & ~(pg - 1);
 #endif
 	default:
 		return (top - len - rnd_below(1 << 20) * pg) & ~(pg - 1);
@@ -914,6 +917,11 @@ TEST_F(badinput, files)
 	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
 	EXPECT_EQ(0, self->ua.error);
 	EXPECT_NE(0, self->ua.addr);
+	/* the file's ->mmap still runs after what is modelled: said so */
+	EXPECT_TRUE(self->ua.result_flags & VMALENS_UA_UNMODELLED_FILE_MMAP);
+	self->ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua));
+	EXPECT_FALSE(self->ua.result_flags & VMALENS_UA_UNMODELLED_FILE_MMAP);
 	close(fd);
 }
 
