@@ -390,6 +390,20 @@ static inline bool vmalens_file_write_sealed(struct file *file)
 }
 
 /*
+ * 6.7: a read-only shared mapping of a write-sealed memfd loses
+ * VM_MAYWRITE and passes (is_shared_maywrite(); Debian backported it to
+ * 5.10 and 6.1 in late 2024).  Before, mapping_map_writable() refused it.
+ */
+static inline bool vmalens_sealed_file_maps_read_only(void)
+{
+#ifdef VMALENS_HAVE_IS_SHARED_MAYWRITE
+	return true;
+#else
+	return false;
+#endif
+}
+
+/*
  * 6.12 (and 7.x): do_mmap() checks the memfd write seals itself,
  * memfd_check_seals_mmap(); before, shmem_mmap() did, after the commit
  * charge.  Debian's 5.10 and 6.1 carry the latter.

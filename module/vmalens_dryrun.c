@@ -831,13 +831,14 @@ static int check_commit(struct dryrun_request *dr, unsigned long addr,
 
 /*
  * The memfd write seals (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE; mm/memfd.c,
- * mm/shmem.c, 5.10 to 7.3): a shared writable mapping of a write-sealed
- * file is refused with EPERM; a read-only one passes, without VM_MAYWRITE.
- * do_mmap() keeps VM_SHARED only for a writable fd.  Where the check runs
- * differs: in do_mmap() right after the file checks where it has
- * memfd_check_seals_mmap() (6.12, 7.3), in shmem_mmap(), after the commit
- * charge, before (Debian's 5.10 and 6.1, whose backports also let the
- * read-only mapping of an F_SEAL_WRITE memfd through).
+ * mm/shmem.c, mm/mmap.c, 5.10 to 7.3): a shared writable mapping of a
+ * write-sealed file is refused with EPERM.  do_mmap() keeps VM_SHARED only
+ * for a writable fd.  A read-only shared one passes where the kernel has
+ * the 6.7 rework that takes VM_MAYWRITE from it (is_shared_maywrite(),
+ * backported to Debian's 5.10 and 6.1); before, F_SEAL_WRITE's negative
+ * i_mmap_writable made mapping_map_writable() refuse it too.  Where the
+ * check runs differs: in do_mmap() where it has memfd_check_seals_mmap()
+ * (6.12, 7.3), after the commit charge before.
  */
 static int check_write_seals(const struct dryrun_request *dr, unsigned long flags)
 {
@@ -845,9 +846,14 @@ static int check_write_seals(const struct dryrun_request *dr, unsigned long flag
 	unsigned long type = flags & MAP_TYPE;
 
 	if (!file || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE) ||
-	    !(file->f_mode & FMODE_WRITE) || !(dr->req.prot & PROT_WRITE))
+	    !(file->f_mode & FMODE_WRITE))
 		return 0;
-	return vmalens_file_write_sealed(file) ? -EPERM : 0;
+	if ((dr->req.prot & PROT_WRITE) && vmalens_file_write_sealed(file))
+		return -EPERM;
+	if (!vmalens_sealed_file_maps_read_only() &&
+	    atomic_read(&file->f_mapping->i_mmap_writable) < 0)
+		return -EPERM;
+	return 0;
 }
 
 /*
