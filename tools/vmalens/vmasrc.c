@@ -95,6 +95,12 @@ static void unescape_newlines(char *s)
 	*out = '\0';
 }
 
+#if defined(__x86_64__)
+#define VMALENS_HAS_VSYSCALL	1
+#else
+#define VMALENS_HAS_VSYSCALL	0
+#endif
+
 /* "7f..-7f.. rw-p 00000000 fd:01 1234   /path" lines */
 int parse_proc_maps(char *text, struct vma_list *l)
 {
@@ -296,6 +302,36 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 	return 0;
 }
 
+/*
+ * x86-64's [vsyscall] page: the gate VMA that /proc/PID/maps of every
+ * 64-bit process ends with, though it is in no mm's tree (the module
+ * cannot ask get_gate_vma(), which is not exported).  It is one page for
+ * the whole system, in its one mode: take its line from our own maps.
+ * Nothing is added where there is none (vsyscall=none, other arches).
+ */
+static void add_gate_vma(struct vma_list *l)
+{
+	char *maps, *line, *eol;
+	int fd, err;
+
+	if (!VMALENS_HAS_VSYSCALL)
+		return;
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	maps = read_all(fd, &err);
+	close(fd);
+	line = maps ? strstr(maps, " [vsyscall]\n") : NULL;
+	if (line) {
+		eol = strchr(line, '\n');
+		*eol = '\0';
+		while (line > maps && line[-1] != '\n')
+			line--;
+		parse_proc_maps(line, l);
+	}
+	free(maps);
+}
+
 int read_vmas(pid_t pid, struct vma_list *l)
 {
 	struct vmalens_mm_layout lay;
@@ -308,8 +344,11 @@ int read_vmas(pid_t pid, struct vma_list *l)
 	if (fd < 0)
 		return dev_open_or_explain();
 	ret = dev_vmas(fd, pid, l);
-	if (!ret && !dev_layout(fd, pid, &lay))
+	if (!ret && !dev_layout(fd, pid, &lay)) {
 		l->guard = lay.stack_guard_gap;
+		if (!lay.compat)
+			add_gate_vma(l);
+	}
 	close(fd);
 	return ret;
 }
