@@ -186,11 +186,8 @@ static int count_maps(pid_t pid)
 	return n;
 }
 
-/*
- * The lines of /proc/PID/maps with an x in the perms; [vsyscall] (--xp on
- * x86) only with @gate: vmas lists it, show leaves it out.
- */
-static int count_exec_maps(pid_t pid, bool gate)
+/* The lines of /proc/PID/maps with an x in the perms, [vsyscall] too. */
+static int count_exec_maps(pid_t pid)
 {
 	char path[64], *maps, *line, *save = NULL, perms[5];
 	int n = 0;
@@ -200,8 +197,7 @@ static int count_exec_maps(pid_t pid, bool gate)
 	if (!maps)
 		return -1;
 	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, "%*x-%*x %4s", perms) == 1 && perms[2] == 'x' &&
-		    (gate || !strstr(line, "[vsyscall]")))
+		if (sscanf(line, "%*x-%*x %4s", perms) == 1 && perms[2] == 'x')
 			n++;
 	free(maps);
 	return n;
@@ -404,11 +400,11 @@ TEST_F_TIMEOUT(cli, vmas_lists_every_vma_of_proc_maps, 300)
 	/* the filter against /proc's own perms, in both outputs */
 	run_cli(&r, NULL, "vmas", num(t.pid), "--perm", "x", NULL);
 	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
-	EXPECT_EQ(count_exec_maps(t.pid, true) + 1, count_lines(r.out, NULL)) TH_LOG("%s", r.out);
+	EXPECT_EQ(count_exec_maps(t.pid) + 1, count_lines(r.out, NULL)) TH_LOG("%s", r.out);
 	run_cli(&r, NULL, "--json", "vmas", num(t.pid), "--perm", "x", NULL);
 	arr = parse_json(r.out, why, sizeof(why));
 	ASSERT_NE(NULL, arr) TH_LOG("%s", why);
-	EXPECT_EQ(count_exec_maps(t.pid, true), (int)json_object_array_length(arr));
+	EXPECT_EQ(count_exec_maps(t.pid), (int)json_object_array_length(arr));
 	json_object_put(arr);
 
 	run_cli(&r, NULL, "--json", "vmas", num(t.pid), NULL);
@@ -554,7 +550,7 @@ TEST_F_TIMEOUT(cli, show_filters_as_vmas_does, 300)
 	run_cli(&r, NULL, "--json", "vmas", num(t.pid), "--perm", "x", NULL);
 	vmas = parse_json(r.out, why, sizeof(why));
 	ASSERT_NE(NULL, vmas) TH_LOG("%s", why);
-	EXPECT_EQ(count_exec_maps(t.pid, false), (int)json_object_array_length(jget(show, "vmas")));
+	EXPECT_EQ(count_exec_maps(t.pid), (int)json_object_array_length(jget(show, "vmas")));
 	EXPECT_TRUE(json_object_equal(jget(show, "vmas"), vmas))
 		TH_LOG("show: %s\nvmas: %s", json_object_get_string(jget(show, "vmas")),
 		       json_object_get_string(vmas));

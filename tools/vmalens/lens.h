@@ -266,6 +266,11 @@ int proc_vmas(pid_t pid, struct vma_list *l);
 int read_vmas(pid_t pid, struct vma_list *l);
 /* /proc/PID/maps text to a list (exposed for the unit test). */
 int parse_proc_maps(char *text, struct vma_list *l);
+/*
+ * x86-64's [vsyscall] gate VMA, for a 64-bit process: in /proc/PID/maps but
+ * in no VMA tree, so the module's list lacks it.
+ */
+void vma_list_add_gate(struct vma_list *l, const struct vmalens_mm_layout *lay);
 
 /*
  * Android's kernels emulate 16K pages on 4K ones (pgsize_migration): with

@@ -309,12 +309,12 @@ int proc_vmas(pid_t pid, struct vma_list *l)
  * the whole system, in its one mode: take its line from our own maps.
  * Nothing is added where there is none (vsyscall=none, other arches).
  */
-static void add_gate_vma(struct vma_list *l)
+void vma_list_add_gate(struct vma_list *l, const struct vmalens_mm_layout *lay)
 {
 	char *maps, *line, *eol;
 	int fd, err;
 
-	if (!VMALENS_HAS_VSYSCALL)
+	if (!VMALENS_HAS_VSYSCALL || lay->compat)
 		return;
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -346,8 +346,7 @@ int read_vmas(pid_t pid, struct vma_list *l)
 	ret = dev_vmas(fd, pid, l);
 	if (!ret && !dev_layout(fd, pid, &lay)) {
 		l->guard = lay.stack_guard_gap;
-		if (!lay.compat)
-			add_gate_vma(l);
+		vma_list_add_gate(l, &lay);
 	}
 	close(fd);
 	return ret;
