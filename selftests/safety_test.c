@@ -201,7 +201,8 @@ static int maps_starts(pid_t pid, uint64_t *starts, int max)
 	if (!f)
 		return -1;
 	while (n < max && fgets(line, sizeof(line), f))
-		starts[n++] = strtoull(line, NULL, 16);
+		if (!strstr(line, " [vsyscall]"))	/* in no VMA tree */
+			starts[n++] = strtoull(line, NULL, 16);
 	fclose(f);
 	return n;
 }

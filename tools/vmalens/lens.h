@@ -270,7 +270,9 @@ int parse_proc_maps(char *text, struct vma_list *l);
  * x86-64's [vsyscall] gate VMA, for a 64-bit process: in /proc/PID/maps but
  * in no VMA tree, so the module's list lacks it.
  */
-void vma_list_add_gate(struct vma_list *l, const struct vmalens_mm_layout *lay);
+void vma_list_add_gate(struct vma_list *l, bool compat);
+/* Above the user address space (the gate): no gap before it is a gap. */
+bool vma_above_space(const struct lvma *v);
 
 /*
  * Android's kernels emulate 16K pages on 4K ones (pgsize_migration): with

@@ -273,7 +273,7 @@ int do_show(int argc, char **argv)
 	if (dev_layout(fd, pid, &lay) || dev_vmas(fd, pid, &l))
 		goto out;
 	l.guard = lay.stack_guard_gap;
-	vma_list_add_gate(&l, &lay);	/* JSON's "vmas" as vmas lists them */
+	vma_list_add_gate(&l, lay.compat);	/* JSON's "vmas" as vmas lists them */
 	aslr_read(fd, pid, &a);
 	ret = dryrun_request(pid, lopt.have_len ? lopt.len : lay.page_size, &ua, &file_fd);
 	if (ret)

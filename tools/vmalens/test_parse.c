@@ -198,6 +198,8 @@ static void test_layout(void)
 	      "plain layout:\n%s", out);
 }
 
+static int count_str(const char *s, const char *what);
+
 static const struct vma_list *vmas_arg;
 
 static int vmas_printer(char *unused)
@@ -528,6 +530,20 @@ static void test_query_above(void)
 	ok = query_above(&l, 0x7ffd00000000, task_size, &last, &top);
 	CHECK(ok && last == 1 && top == task_size, "[vsyscall] left out: %d %zu 0x%" PRIx64,
 	      ok, last, top);
+
+	/* vmas: no gap before the gate, which lies above the address space */
+	{
+		char *out;
+		int ret;
+
+		vmas_arg = &l;
+		out = capture(vmas_printer, "", false, &ret);
+		CHECK(strstr(out, "[vsyscall]") && !strstr(out, "EiB") &&
+		      count_str(out, " -- gap ") == 2, "gate rows:\n%s", out);
+		out = capture(vmas_printer, "", true, &ret);
+		CHECK(strstr(out, "\"path\":\"[vsyscall]\",\"deleted\":false,\"kind\":\"special\"") &&
+		      strstr(out, "\"gap_before\":0,\"guard_before\":0}]"), "gate JSON: %s", out);
+	}
 	vma_list_free(&l);
 }
 

@@ -179,11 +179,18 @@ static bool path_deleted(const char *path)
  * The keys of "vmas --json" (doc/vmalens.1); stable.  The object is left
  * open for a command's own keys (vmas --distance).
  */
+bool vma_above_space(const struct lvma *v)
+{
+	return v->start >= 0xff00000000000000ULL;
+}
+
 void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before)
 {
 	const struct lvma *v = &l->v[i];
 	char dev[16], perms[5];
 
+	if (vma_above_space(v))
+		gap_before = 0;
 	vma_perms(v, perms);
 	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
 	jsonw_start_object(json_wtr);

@@ -84,7 +84,7 @@ static uint64_t column_top(const struct vma_list *l)
 {
 	size_t i = l->nr;
 
-	while (i > 0 && l->v[i - 1].start >= 0xff00000000000000ULL)
+	while (i > 0 && vma_above_space(&l->v[i - 1]))
 		i--;
 	return i ? l->v[i - 1].end : 0;
 }
@@ -146,7 +146,7 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 	for (i = 0; i < l->nr; i++) {
 		const struct lvma *v = &l->v[i];
 
-		if (gaps && v->start != prev_end)
+		if (gaps && v->start != prev_end && !vma_above_space(v))
 			vmas_print_gap(l, i, prev_end, w);
 		prev_end = v->end;
 		if (!vma_selected(v))

@@ -252,6 +252,27 @@ static void explain_proc_error(pid_t pid, int err, const char *what)
 		explain_pid_error(pid, err, what);
 }
 
+/*
+ * A 32-bit process, by its program's ELF class: it has no [vsyscall] page.
+ * Unreadable: taken as 64-bit, the common case.
+ */
+static bool proc_compat(pid_t pid)
+{
+	unsigned char ident[5];
+	char path[64];
+	bool compat;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	compat = read(fd, ident, sizeof(ident)) == sizeof(ident) &&
+		 !memcmp(ident, "\177ELF\001", 5);
+	close(fd);
+	return compat;
+}
+
 int proc_vmas(pid_t pid, struct vma_list *l)
 {
 	char path[64], *text;
@@ -266,6 +287,8 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 	l->guard = default_guard();
 	err = procmap_query_all(fd, l);
 	if (!err) {
+		/* the VMA tree, like the module's: the gate as read_vmas() adds it */
+		vma_list_add_gate(l, proc_compat(pid));
 		l->source = SRC_PROCMAP_QUERY;
 		p_note("%s not available; read the VMAs with PROCMAP_QUERY on %s (no kind/flags from the module)",
 		       VMALENS_DEVICE, path);
@@ -309,12 +332,12 @@ int proc_vmas(pid_t pid, struct vma_list *l)
  * the whole system, in its one mode: take its line from our own maps.
  * Nothing is added where there is none (vsyscall=none, other arches).
  */
-void vma_list_add_gate(struct vma_list *l, const struct vmalens_mm_layout *lay)
+void vma_list_add_gate(struct vma_list *l, bool compat)
 {
 	char *maps, *line, *eol;
 	int fd, err;
 
-	if (!VMALENS_HAS_VSYSCALL || lay->compat)
+	if (!VMALENS_HAS_VSYSCALL || compat)
 		return;
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -346,7 +369,7 @@ int read_vmas(pid_t pid, struct vma_list *l)
 	ret = dev_vmas(fd, pid, l);
 	if (!ret && !dev_layout(fd, pid, &lay)) {
 		l->guard = lay.stack_guard_gap;
-		vma_list_add_gate(l, &lay);
+		vma_list_add_gate(l, lay.compat);
 	}
 	close(fd);
 	return ret;
