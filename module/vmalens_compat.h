@@ -354,6 +354,18 @@ static inline bool vmalens_have_droppable(void)
 #define VMALENS_VM_MTE		0
 #endif
 
+/* 6.3: prctl(PR_SET_MDWE) marks the mm; 7.x reads mm flags through a helper */
+static inline bool vmalens_mm_has_mdwe(const struct mm_struct *mm)
+{
+#if defined(MMF_HAS_MDWE) && defined(VMALENS_HAVE_MM_FLAGS_TEST)
+	return mm_flags_test(MMF_HAS_MDWE, mm);
+#elif defined(MMF_HAS_MDWE)
+	return test_bit(MMF_HAS_MDWE, &mm->flags);
+#else
+	return false;
+#endif
+}
+
 /* 6.4: x86's MAP_ABOVE4G (for shadow stacks); ignored before, as elsewhere */
 static inline bool vmalens_map_above4g(unsigned long flags)
 {

@@ -875,6 +875,24 @@ static int check_sealed_vmas(const struct dryrun_request *dr, unsigned long addr
 	return 0;
 }
 
+/*
+ * map_deny_write_exec() (include/linux/mman.h, 6.3 to 6.12; mm/ after)
+ * for a process that called prctl(PR_SET_MDWE): a new mapping may not be
+ * writable and executable at once (EACCES).
+ */
+static int check_mdwe(const struct dryrun_request *dr)
+{
+	u32 prot = dr->req.prot, wx = PROT_WRITE | PROT_EXEC;
+
+	/* do_mmap()'s READ_IMPLIES_EXEC, which a noexec mount overrides */
+	if ((prot & PROT_READ) && (dr->personality & READ_IMPLIES_EXEC) &&
+	    !(dr->file && dryrun_path_noexec(&dr->file->f_path)))
+		prot |= PROT_EXEC;
+	if (!vmalens_mm_has_mdwe(dr->mm) || (prot & wx) != wx)
+		return 0;
+	return -EACCES;
+}
+
 /* Record that @layer refused the mapping, if it did. */
 static int refused_by(struct dryrun_request *dr, u32 layer, int err)
 {
@@ -885,7 +903,10 @@ static int refused_by(struct dryrun_request *dr, u32 layer, int err)
 
 /*
  * The steps of do_mmap() and mmap_region() that can still refuse once the
- * address is chosen, in the kernel's order.
+ * address is chosen, in the kernel's order: 6.12's and 7.3's where the
+ * memfd seals are checked in do_mmap().  Before, the seals and MDWE came
+ * after the commit charge (shmem_mmap(), and 6.3 to 6.11's mmap_region()
+ * after ->mmap; no Debian series has MDWE before 6.12).
  */
 static int check_mapping(struct dryrun_request *dr, unsigned long addr,
 			 unsigned long len, unsigned long flags)
@@ -898,6 +919,8 @@ static int check_mapping(struct dryrun_request *dr, unsigned long addr,
 		ret = refused_by(dr, VMALENS_LAYER_DO_MMAP, check_type(dr, flags));
 	if (!ret && seals_first)
 		ret = refused_by(dr, VMALENS_LAYER_SEAL, check_write_seals(dr, flags));
+	if (!ret && seals_first)
+		ret = refused_by(dr, VMALENS_LAYER_MDWE, check_mdwe(dr));
 	if (!ret)
 		ret = refused_by(dr, VMALENS_LAYER_SEAL,
 				 check_sealed_vmas(dr, addr, len));
@@ -909,6 +932,8 @@ static int check_mapping(struct dryrun_request *dr, unsigned long addr,
 				 check_commit(dr, addr, len, flags));
 	if (!ret && !seals_first)
 		ret = refused_by(dr, VMALENS_LAYER_SEAL, check_write_seals(dr, flags));
+	if (!ret && !seals_first)
+		ret = refused_by(dr, VMALENS_LAYER_MDWE, check_mdwe(dr));
 	return ret;
 }
 

@@ -132,6 +132,7 @@ enum vmalens_layer {
 	VMALENS_LAYER_LIMITS	= 6,	/* mmap_region: RLIMIT_AS, RLIMIT_DATA */
 	VMALENS_LAYER_COMMIT	= 7,	/* the commit charge: vm.overcommit_memory */
 	VMALENS_LAYER_SEAL	= 8,	/* memfd write seals, mseal(2)'d VMAs */
+	VMALENS_LAYER_MDWE	= 9,	/* prctl(PR_SET_MDWE): no W+X mapping */
 };
 
 /* The real mmap picks at random (x86 MAP_32BIT under ASLR). */

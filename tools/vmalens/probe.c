@@ -19,7 +19,7 @@ static const char *const layer_names[] = {
 	[VMALENS_LAYER_SHMEM] = "shmem", [VMALENS_LAYER_THP] = "thp",
 	[VMALENS_LAYER_ARCH] = "arch", [VMALENS_LAYER_VMALENS] = "vmalens",
 	[VMALENS_LAYER_LIMITS] = "limits", [VMALENS_LAYER_COMMIT] = "commit",
-	[VMALENS_LAYER_SEAL] = "seal",
+	[VMALENS_LAYER_SEAL] = "seal", [VMALENS_LAYER_MDWE] = "mdwe",
 };
 
 /* The kernel step each layer stands for, for the plain output. */
@@ -33,6 +33,7 @@ static const char *const layer_funcs[] = {
 	[VMALENS_LAYER_LIMITS] = "mmap_region(): RLIMIT_AS / RLIMIT_DATA (may_expand_vm)",
 	[VMALENS_LAYER_COMMIT] = "the commit charge (vm.overcommit_memory, __vm_enough_memory)",
 	[VMALENS_LAYER_SEAL] = "a seal: the memfd's write seals, or a VMA sealed by mseal(2)",
+	[VMALENS_LAYER_MDWE] = "prctl(PR_SET_MDWE): no mapping both writable and executable",
 };
 
 static const char *layer_name(uint32_t layer)
