@@ -20,6 +20,7 @@
 #include <linux/mman.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1136,6 +1137,49 @@ TEST_F(badinput, map_fixed_over_mseal_matches_own_mmap)
 	printf("# %u MAP_FIXED requests, %d refused by the seal\n",
 	       (unsigned int)ARRAY_SIZE(cases), by_seal);
 	EXPECT_EQ(3, by_seal);
+}
+
+/*
+ * prctl(PR_SET_MDWE) (6.3+): a child that cannot undo it asks about itself,
+ * then maps; a writable and executable mapping is EACCES from the mdwe layer.
+ */
+TEST_F(badinput, mdwe_matches_own_mmap)
+{
+	static const uint64_t prots[] = {
+		PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC,
+		PROT_READ | PROT_WRITE | PROT_EXEC, PROT_WRITE | PROT_EXEC,
+	};
+	int status, i;
+	pid_t child;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		int bad = 0, refused = 0, err;
+		void *p;
+
+		if (prctl(65 /* PR_SET_MDWE */, 1 /* REFUSE_EXEC_GAIN */, 0, 0, 0))
+			_exit(errno == EINVAL ? 100 : 101);
+		self->ua.pid = getpid();
+		for (i = 0; i < (int)ARRAY_SIZE(prots); i++) {
+			self->ua.prot = prots[i];
+			if (ua_ioctl(self->dev, &self->ua))
+				_exit(102);
+			p = mmap(NULL, page_size(), prots[i], MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			err = p == MAP_FAILED ? -errno : 0;
+			bad += err != self->ua.error ||
+			       (err && self->ua.layer != VMALENS_LAYER_MDWE);
+			refused += err != 0;
+		}
+		_exit(bad ? 103 : refused);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 100)
+		SKIP(return, "no prctl(PR_SET_MDWE) on this kernel");
+	printf("# %d requests under MDWE, %d refused, each as the real mmap\n",
+	       (int)ARRAY_SIZE(prots), WEXITSTATUS(status));
+	EXPECT_EQ(2, WEXITSTATUS(status)) TH_LOG("101: prctl, 102: ioctl, 103: mismatch");
 }
 
 TEST_F(badinput, unknown_ioctl)
