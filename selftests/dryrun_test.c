@@ -1177,9 +1177,10 @@ TEST_F(badinput, mdwe_matches_own_mmap)
 	ASSERT_TRUE(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 100)
 		SKIP(return, "no prctl(PR_SET_MDWE) on this kernel");
-	printf("# %d requests under MDWE, %d refused, each as the real mmap\n",
-	       (int)ARRAY_SIZE(prots), WEXITSTATUS(status));
 	EXPECT_EQ(2, WEXITSTATUS(status)) TH_LOG("101: prctl, 102: ioctl, 103: mismatch");
+	if (WEXITSTATUS(status) < 100)
+		printf("# %d requests under MDWE, %d refused, each as the real mmap\n",
+		       (int)ARRAY_SIZE(prots), WEXITSTATUS(status));
 }
 
 TEST_F(badinput, unknown_ioctl)

@@ -58,10 +58,12 @@ static void snap_vma(struct snapw *w, uint64_t start, uint64_t end, const char *
 	fprintf(w->f, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\","
 		"\"size\":%" PRIu64 ",\"perms\":\"%s\",\"offset\":\"0x%" PRIx64 "\","
 		"\"dev\":\"%s\",\"inode\":%u,\"path\":\"%s\",\"deleted\":false,"
-		"\"kind\":\"%s\",\"flags\":\"0x%x\",\"gap_before\":%" PRIu64 ","
-		"\"guard_before\":0}",
+		"\"kind\":\"%s\",\"flags\":{\"read\":true,%s\"mayread\":true,"
+		"\"maywrite\":true,\"mayexec\":true%s},\"vm_flags\":\"0x%x\","
+		"\"gap_before\":%" PRIu64 ",\"guard_before\":0}",
 		w->nr ? "," : "", start, end, end - start, perms, offset,
 		file ? "08:01" : "00:00", file ? 1234567u : 0u, path, kind,
+		file ? "" : "\"write\":true,", file ? "" : ",\"account\":true",
 		file ? 0x8000071u : 0x100073u, start - w->prev_end);
 	w->prev_end = end;
 	w->nr++;
