@@ -283,32 +283,20 @@ static inline bool vmalens_file_unsigned_offset(const struct file *file)
  * may drop; VM_DROPPABLE is VM_NONE where it cannot (32-bit).  Before,
  * the type value is refused like any unknown one.
  */
+static inline bool vmalens_map_droppable(unsigned long flags)
+{
 #ifdef MAP_DROPPABLE
-static inline bool vmalens_map_droppable(unsigned long flags)
-{
 	return (flags & MAP_TYPE) == MAP_DROPPABLE;
-}
-
-static inline bool vmalens_have_droppable(void)
-{
-	return VM_DROPPABLE != VM_NONE;
-}
 #else
-static inline bool vmalens_map_droppable(unsigned long flags)
-{
 	return false;
-}
-
-static inline bool vmalens_have_droppable(void)
-{
-	return false;
-}
 #endif
+}
 
 /*
- * The vm_flags bits of vmalens_vma.flags that not every kernel has; 0
- * where it has not, or where /proc/PID/smaps does not name the bit (the
- * arm64 ones without their config).  On arm64 VM_ARCH_1 is VM_ARM64_BTI,
+ * The vm_flags bits of vmalens_vma.flags (and of the dry-run's mseal and
+ * MAP_DROPPABLE checks) that not every kernel has; 0 where it has not, or
+ * where /proc/PID/smaps does not name the bit (the arm64 ones without
+ * their config).  On arm64 VM_ARCH_1 is VM_ARM64_BTI,
  * which smaps names "bt" rather than "ar".
  */
 #ifdef VM_UFFD_MINOR			/* 5.13 */
@@ -371,16 +359,6 @@ static inline bool vmalens_map_above4g(unsigned long flags)
 {
 #ifdef MAP_ABOVE4G
 	return flags & MAP_ABOVE4G;
-#else
-	return false;
-#endif
-}
-
-/* 6.10: mseal(2) marks a VMA VM_SEALED (64-bit kernels; VM_NONE on 7.x else) */
-static inline bool vmalens_vma_sealed(const struct vm_area_struct *vma)
-{
-#ifdef VM_SEALED
-	return vma->vm_flags & VM_SEALED;
 #else
 	return false;
 #endif

@@ -673,7 +673,8 @@ static int check_file_type(const struct dryrun_request *dr, unsigned long flags)
  */
 static int check_droppable(unsigned long flags)
 {
-	if (!vmalens_have_droppable())
+	/* VM_DROPPABLE is VM_NONE where the kernel cannot drop pages */
+	if (!VMALENS_VM_DROPPABLE)
 		return -EOPNOTSUPP;
 	if (flags & (MAP_LOCKED | MAP_HUGETLB | MAP_GROWSDOWN))
 		return -EINVAL;
@@ -870,7 +871,7 @@ static int check_sealed_vmas(const struct dryrun_request *dr, unsigned long addr
 
 	vmalens_iter_init(&it, dr->mm, addr);
 	while ((vma = vmalens_iter_next(&it)) && vma->vm_start < addr + len)
-		if (vmalens_vma_sealed(vma))
+		if (vma->vm_flags & VMALENS_VM_SEALED)	/* 6.10+, 64-bit */
 			return -EPERM;
 	return 0;
 }
@@ -1281,7 +1282,6 @@ static void dryrun_read_commit(struct dryrun_request *dr)
 {
 	u64 longest = 0;
 	unsigned int i;
-
 	int kb;
 
 	dr->swap_pages = -1;

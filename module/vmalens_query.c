@@ -121,7 +121,6 @@ static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
 	s->rec.end = vma->vm_end;
 	s->rec.vm_flags = vma->vm_flags;
 	s->rec.prot = vma_prot(vma->vm_flags);
-	s->rec.flags = vma_stable_flags(vma->vm_flags);
 	if (vma->vm_file) {
 		const struct inode *inode = file_user_inode(vma->vm_file);
 
@@ -139,6 +138,15 @@ static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
 			 d.name);
 	else if (d.name)
 		strscpy(s->name, d.name, sizeof(s->name));
+}
+
+/*
+ * What the record needs that the mmap lock does not: the stable flags,
+ * translated from the vm_flags copied under it.
+ */
+static void snap_finish(struct vma_snap *s)
+{
+	s->rec.flags = vma_stable_flags(s->rec.vm_flags);
 }
 
 /* The name /proc/PID/maps would print, in @buf; NULL if there is none. */
@@ -293,8 +301,10 @@ static int walk_vmas(struct vmas_walk *w, struct mm_struct *mm)
 			r->next = 0;		/* no VMA at or above addr */
 			return n;
 		}
-		for (i = 0; i < n && !err; i++)
+		for (i = 0; i < n && !err; i++) {
+			snap_finish(&w->snaps[i]);
 			err = emit_name(w, &w->snaps[i]);
+		}
 		if (err)
 			i--;			/* snaps[i] did not fit */
 		/* Resume after the last VMA copied, or at the one that failed. */
@@ -475,6 +485,7 @@ long vmalens_ioctl_query(const struct file *file, void __user *uarg)
 	mmput(t.mm);
 	if (err)
 		return err;
+	snap_finish(&s);
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	err = buf ? query_name(&q, &s, buf) : -ENOMEM;
 	kfree(buf);
