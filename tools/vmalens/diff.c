@@ -620,7 +620,7 @@ static int pairs_addr_digits(const struct pair *p, size_t nr)
 		int k;
 
 		for (k = 0; k < 2; k++)
-			if (d[k] && d[k]->start < 0xff00000000000000ULL && d[k]->end > top)
+			if (d[k] && !vma_above_space(d[k]->start) && d[k]->end > top)
 				top = d[k]->end;
 	}
 	return addr_digits(top);

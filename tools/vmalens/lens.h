@@ -229,6 +229,8 @@ struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
 			      const char *name);
 const char *vma_kind_name(uint32_t kind);
 void vma_perms(const struct lvma *v, char perms[5]);
+/* Writable and executable at once: what an exploit looks for. */
+bool vma_wx(const struct lvma *v);
 /* @flags as smaps prints them in VmFlags: "rd wr mr mw me ac" */
 const char *vma_flag_mnemonics(uint64_t flags, char *buf, size_t len);
 /* The guard gap at the bottom of the gap that ends at v (0 if none). */
@@ -271,8 +273,11 @@ int parse_proc_maps(char *text, struct vma_list *l);
  * in no VMA tree, so the module's list lacks it.
  */
 void vma_list_add_gate(struct vma_list *l, bool compat);
-/* Above the user address space (the gate): no gap before it is a gap. */
-bool vma_above_space(const struct lvma *v);
+/*
+ * A VMA starting here lies above the user address space (x86's gate): it
+ * sets no address column's width, and no gap before it is a gap.
+ */
+bool vma_above_space(uint64_t start);
 
 /*
  * Android's kernels emulate 16K pages on 4K ones (pgsize_migration): with

@@ -137,7 +137,7 @@ static void build_bands(const struct map_req *r, int level, struct segs *ss)
 			b->nr++;
 			b->mapped += v->end - v->start;
 			b->flags |= v->flags;
-			b->wx |= perms[1] == 'w' && perms[2] == 'x';
+			b->wx |= vma_wx(v);
 			continue;
 		}
 		b = seg_add(ss);
@@ -150,7 +150,7 @@ static void build_bands(const struct map_req *r, int level, struct segs *ss)
 		b->nr = 1;
 		b->mapped = v->end - v->start;
 		b->flags = v->flags;
-		b->wx = perms[1] == 'w' && perms[2] == 'x';
+		b->wx = vma_wx(v);
 		b->first = i;
 	}
 }

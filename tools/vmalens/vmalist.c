@@ -175,21 +175,27 @@ static bool path_deleted(const char *path)
 	return len > n && !strcmp(path + len - n, " (deleted)");
 }
 
+bool vma_above_space(uint64_t start)
+{
+	return start >= 0xff00000000000000ULL;
+}
+
+bool vma_wx(const struct lvma *v)
+{
+	return (v->prot & (VMALENS_VMA_WRITE | VMALENS_VMA_EXEC)) ==
+	       (VMALENS_VMA_WRITE | VMALENS_VMA_EXEC);
+}
+
 /*
  * The keys of "vmas --json" (doc/vmalens.1); stable.  The object is left
  * open for a command's own keys (vmas --distance).
  */
-bool vma_above_space(const struct lvma *v)
-{
-	return v->start >= 0xff00000000000000ULL;
-}
-
 void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before)
 {
 	const struct lvma *v = &l->v[i];
 	char dev[16], perms[5];
 
-	if (vma_above_space(v))
+	if (vma_above_space(v->start))
 		gap_before = 0;
 	vma_perms(v, perms);
 	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);

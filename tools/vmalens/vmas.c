@@ -84,7 +84,7 @@ static uint64_t column_top(const struct vma_list *l)
 {
 	size_t i = l->nr;
 
-	while (i > 0 && vma_above_space(&l->v[i - 1]))
+	while (i > 0 && vma_above_space(l->v[i - 1].start))
 		i--;
 	return i ? l->v[i - 1].end : 0;
 }
@@ -99,12 +99,6 @@ static const char *distance_cell(uint64_t start, char *buf, size_t len)
 	else
 		snprintf(buf, len, "-0x%" PRIx64, from - start);
 	return buf;
-}
-
-/* Writable and executable at once: what an exploit looks for. */
-static bool vma_wx(const char perms[5])
-{
-	return perms[1] == 'w' && perms[2] == 'x';
 }
 
 static void vmas_print_gap(const struct vma_list *l, size_t i, uint64_t prev_end, int w)
@@ -146,7 +140,7 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 	for (i = 0; i < l->nr; i++) {
 		const struct lvma *v = &l->v[i];
 
-		if (gaps && v->start != prev_end && !vma_above_space(v))
+		if (gaps && v->start != prev_end && !vma_above_space(v->start))
 			vmas_print_gap(l, i, prev_end, w);
 		prev_end = v->end;
 		if (!vma_selected(v))
@@ -155,7 +149,7 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 		printf("0x%0*" PRIx64 "-0x%0*" PRIx64 " %*s %s%-4s%s %s%-7s%s %08" PRIx64 " ",
 		       w, v->start, w, v->end, size_w,
 		       size_str(v->end - v->start, size, sizeof(size)),
-		       vma_wx(perms) ? col(C_MARK) : "", perms, vma_wx(perms) ? col_end() : "",
+		       vma_wx(v) ? col(C_MARK) : "", perms, vma_wx(v) ? col_end() : "",
 		       col(kind_color(v->kind)), vma_kind_name(v->kind), col_end(), v->offset);
 		if (lopt.have_distance)
 			printf("%-19s ", distance_cell(v->start, dist, sizeof(dist)));
