@@ -6,6 +6,7 @@
  * told as the module would tell it; and whether maps shows entries that
  * are not VMAs (Android's 16K-page emulation).
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -258,7 +259,7 @@ static void explain_proc_error(pid_t pid, int err, const char *what)
  */
 static bool proc_compat(pid_t pid)
 {
-	unsigned char ident[5];
+	unsigned char ident[EI_CLASS + 1];
 	char path[64];
 	bool compat;
 	int fd;
@@ -268,7 +269,7 @@ static bool proc_compat(pid_t pid)
 	if (fd < 0)
 		return false;
 	compat = read(fd, ident, sizeof(ident)) == sizeof(ident) &&
-		 !memcmp(ident, "\177ELF\001", 5);
+		 !memcmp(ident, ELFMAG, SELFMAG) && ident[EI_CLASS] == ELFCLASS32;
 	close(fd);
 	return compat;
 }
