@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VMALENS_IOC_UNMAPPED_AREA_BATCH answers each request exactly as
- * VMALENS_IOC_UNMAPPED_AREA does, and refuses a bad request with its index.
+ * VMALENS_IOC_UNMAPPED_AREA does, and refuses a bad request with its index;
+ * a dry-run is answered on the caller's CPU.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -162,6 +165,97 @@ TEST_F(batch, refuses_bad_requests_by_index)
 	for (i = 0; i < 8; i++)
 		self->reqs[i].pid = 0;
 	EXPECT_EQ(-ESRCH, batch(self->dev, 0x7fffffff, self->reqs, 8, NULL));
+}
+
+/*
+ * The CPU a vmalens_dryrun kthread last ran on and the CPUs it may use
+ * (/proc/PID/stat field 39, /proc/PID/status Cpus_allowed_list), if
+ * @pid is one.
+ */
+static bool dryrun_kthread_cpu(pid_t pid, int *cpu, char *allowed, size_t size)
+{
+	char path[64], buf[1024], *p;
+	bool ok = false;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && strstr(buf, "(vmalens_dryrun)")) {
+		/* the fields after the comm, from field 3 (the state) on */
+		p = strtok(strrchr(buf, ')') + 1, " ");
+		for (i = 3; p && i < 39; i++)
+			p = strtok(NULL, " ");
+		ok = p && sscanf(p, "%d", cpu) == 1;
+	}
+	fclose(f);
+	if (!ok)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	ok = false;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "Cpus_allowed_list: %63s", allowed) == 1 && size > 63)
+			ok = true;
+	fclose(f);
+	return ok;
+}
+
+/*
+ * Waking the kthread on another, idle CPU cost more than the dry-run
+ * itself: the kthread that answered last must have run on the caller's
+ * CPU, and be allowed only that one.
+ */
+TEST_F(batch, answered_on_the_callers_cpu)
+{
+	struct vmalens_unmapped_area ua;
+	int cpu, ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (ncpus < 2)
+		SKIP(return, "one CPU: nothing to tell apart");
+	for (cpu = ncpus - 1; cpu >= 0; cpu -= ncpus - 1) {
+		char allowed[64], want[16];
+		int ran_on, found = 0, on_cpu = 0;
+		struct dirent *e;
+		cpu_set_t set;
+		DIR *d;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+		memset(&ua, 0, sizeof(ua));
+		ua.size = sizeof(ua);
+		ua.pid = self->target;
+		ua.len = 4096;
+		ua.prot = PROT_READ;
+		ua.mmap_flags = MAP_PRIVATE | MAP_ANONYMOUS;
+		ua.fd = -1;
+		ASSERT_EQ(0, ioctl(self->dev, VMALENS_IOC_UNMAPPED_AREA, &ua));
+		ASSERT_EQ(0, ua.error);
+		snprintf(want, sizeof(want), "%d", cpu);
+		d = opendir("/proc");
+		ASSERT_NE(NULL, d);
+		while ((e = readdir(d))) {
+			pid_t pid = atoi(e->d_name);
+
+			if (pid <= 0 || !dryrun_kthread_cpu(pid, &ran_on, allowed,
+							    sizeof(allowed)))
+				continue;
+			found++;
+			TH_LOG("caller on CPU %d: kthread %d ran on %d, allowed %s",
+			       cpu, pid, ran_on, allowed);
+			on_cpu += ran_on == cpu && !strcmp(allowed, want);
+		}
+		closedir(d);
+		EXPECT_LT(0, found);
+		EXPECT_LT(0, on_cpu);
+		if (!cpu)
+			break;
+	}
 }
 
 TEST_HARNESS_MAIN
