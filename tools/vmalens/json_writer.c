@@ -131,6 +131,39 @@ static size_t utf8_seq_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* How many bytes from s on go out as they are: printable ASCII and UTF-8. */
+static size_t json_plain_len(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+			i++;
+		else if (s[i] >= 0x80 && (n = utf8_seq_len(s + i, len - i)))
+			i += n;
+		else
+			break;
+	}
+	return i;
+}
+
+/* A byte that json_plain_len() stops at. */
+static void json_escape_byte(FILE *f, unsigned char c)
+{
+	switch (c) {
+	case '"':  fputs("\\\"", f); break;
+	case '\\': fputs("\\\\", f); break;
+	case '\b': fputs("\\b", f); break;
+	case '\f': fputs("\\f", f); break;
+	case '\n': fputs("\\n", f); break;
+	case '\r': fputs("\\r", f); break;
+	case '\t': fputs("\\t", f); break;
+	/* a control character, or a byte that is not UTF-8: keep its value visible */
+	default: fprintf(f, "\\u%04x", c);
+	}
+}
+
+/* The plain runs of str go out whole: a call per byte was most of the cost. */
 void json_escape(FILE *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -138,31 +171,11 @@ void json_escape(FILE *f, const char *str, size_t len)
 
 	fputc('"', f);
 	while (i < len) {
-		unsigned char c = s[i];
-
-		switch (c) {
-		case '"':  fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				fprintf(f, "\\u%04x", c);
-			} else if (c < 0x80) {
-				fputc(c, f);
-			} else if ((n = utf8_seq_len(s + i, len - i))) {
-				fwrite(s + i, 1, n, f);
-				i += n;
-				continue;
-			} else {
-				/* not UTF-8: keep the byte value visible */
-				fprintf(f, "\\u%04x", c);
-			}
-		}
-		i++;
+		n = json_plain_len(s + i, len - i);
+		fwrite(s + i, 1, n, f);
+		i += n;
+		if (i < len)
+			json_escape_byte(f, s[i++]);
 	}
 	fputc('"', f);
 }
