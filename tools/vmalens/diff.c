@@ -733,10 +733,16 @@ static int diff_snaps(struct snap *o, struct snap *n)
 		if (!n->v[i].paired)
 			pair_add(&pg, CH_ADDED, NULL, &n->v[i]);
 	qsort(pg.p, pg.nr, sizeof(*pg.p), cmp_pair);
+	/*
+	 * The loader threads left stdio locking stdout on every call, a
+	 * character at a time: lock it once for the whole listing.
+	 */
+	flockfile(stdout);
 	if (json_output)
 		print_json(pg.p, pg.nr, pg.unchanged);
 	else
 		print_plain(pg.p, pg.nr, pg.unchanged);
+	funlockfile(stdout);
 	free(pg.p);
 	return pg.nr ? DIFF_DIFFERENT : DIFF_SAME;
 nomem:
