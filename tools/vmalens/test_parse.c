@@ -61,6 +61,25 @@ static void test_json_escape(void)
 	CHECK_STR(escaped("a\0b", 3), "\"a\\u0000b\"");
 }
 
+/* The numbers json_writer formats itself, at both ends of their range. */
+static void test_json_numbers(void)
+{
+	static char out[256];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	json_writer_t *w = jsonw_new(f);
+
+	jsonw_start_array(w);
+	jsonw_uint(w, 0);
+	jsonw_uint(w, UINT64_MAX);
+	jsonw_hex(w, 0);
+	jsonw_hex(w, UINT64_MAX);
+	jsonw_hex(w, 0x7f000);
+	jsonw_end_array(w);
+	jsonw_destroy(&w);
+	fclose(f);
+	CHECK_STR(out, "[0,18446744073709551615,\"0x0\",\"0xffffffffffffffff\",\"0x7f000\"]\n");
+}
+
 /* Run fn with JSON (or plain) output into a string. */
 static char *capture(int (*fn)(char *), const char *report, bool json, int *ret)
 {
@@ -1712,6 +1731,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	test_json_escape();
+	test_json_numbers();
 	test_layout();
 	test_tasks();
 	test_vmas_printers();
