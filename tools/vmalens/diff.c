@@ -694,16 +694,43 @@ static void print_plain(const struct pair *p, size_t nr, size_t unchanged)
 	printf(", %zu unchanged\n", unchanged);
 }
 
-/* Address order; at one address, what went before what came. */
-static int cmp_pair(const void *a, const void *b)
+/*
+ * The listing in address order (a new VMA's, or a removed one's) and at
+ * one address what went before what came; NULL if out of memory.  Every
+ * new VMA but the unchanged is in one pair, and the removed ones were
+ * added in address order from removed_at to added_at: a merge along the
+ * new VMAs puts them in order, where a sort of all the pairs cost a good
+ * part of the time after the loading.
+ */
+static struct pair *pairs_in_order(const struct pairing *pg, const struct snap *n,
+				   size_t removed_at, size_t added_at)
 {
-	const struct pair *x = a, *y = b;
-	uint64_t ax = x->new ? x->new->start : x->old->start;
-	uint64_t ay = y->new ? y->new->start : y->old->start;
+	const struct pair **of_new = calloc(n->nr + 1, sizeof(*of_new));
+	const struct pair *rm = pg->p + removed_at, *rm_end = pg->p + added_at, *p;
+	struct pair *out = malloc((pg->nr + 1) * sizeof(*out));
+	size_t i, k = 0;
 
-	if (ax != ay)
-		return ax < ay ? -1 : 1;
-	return !x->old - !y->old;
+	if (!of_new || !out) {
+		free(of_new);
+		free(out);
+		return NULL;
+	}
+	for (p = pg->p; p < pg->p + pg->nr; p++)
+		if (p->new)
+			of_new[p->new - n->v] = p;
+	for (i = 0; i < n->nr; i++) {
+		p = of_new[i];
+		if (!p)
+			continue;
+		while (rm < rm_end && (rm->old->start < p->new->start ||
+				       (rm->old->start == p->new->start && !p->old)))
+			out[k++] = *rm++;
+		out[k++] = *p;
+	}
+	while (rm < rm_end)
+		out[k++] = *rm++;
+	free(of_new);
+	return out;
 }
 
 /*
@@ -714,7 +741,8 @@ static int cmp_pair(const void *a, const void *b)
 static int diff_snaps(struct snap *o, struct snap *n)
 {
 	struct pairing pg = { 0 };
-	size_t i;
+	size_t i, removed_at, added_at;
+	struct pair *listing;
 
 	if (o->pid >= 0 && n->pid >= 0 && o->pid != n->pid)
 		fprintf(stderr, "warning: the snapshots are of different processes (pid %ld, %ld)\n",
@@ -726,23 +754,28 @@ static int diff_snaps(struct snap *o, struct snap *n)
 	pair_walk(&pg, o, n, true);	/* same end and name: a stack grown down */
 	if (pair_moved(&pg, o, n))
 		goto nomem;
+	removed_at = pg.nr;
 	for (i = 0; i < o->nr; i++)
 		if (!o->v[i].paired)
 			pair_add(&pg, CH_REMOVED, &o->v[i], NULL);
+	added_at = pg.nr;
 	for (i = 0; i < n->nr; i++)
 		if (!n->v[i].paired)
 			pair_add(&pg, CH_ADDED, NULL, &n->v[i]);
-	qsort(pg.p, pg.nr, sizeof(*pg.p), cmp_pair);
+	listing = pairs_in_order(&pg, n, removed_at, added_at);
+	if (!listing)
+		goto nomem;
 	/*
 	 * The loader threads left stdio locking stdout on every call, a
 	 * character at a time: lock it once for the whole listing.
 	 */
 	flockfile(stdout);
 	if (json_output)
-		print_json(pg.p, pg.nr, pg.unchanged);
+		print_json(listing, pg.nr, pg.unchanged);
 	else
-		print_plain(pg.p, pg.nr, pg.unchanged);
+		print_plain(listing, pg.nr, pg.unchanged);
 	funlockfile(stdout);
+	free(listing);
 	free(pg.p);
 	return pg.nr ? DIFF_DIFFERENT : DIFF_SAME;
 nomem:
