@@ -125,6 +125,7 @@ int vmalens_get_target(const struct file *file, u64 pid,
 		       struct vmalens_target *t);
 void vmalens_put_target(struct vmalens_target *t);
 int vmalens_take_mm(struct task_struct *task, struct vmalens_target *t);
+int vmalens_read_lock_behind_writers(struct mm_struct *mm);
 void vmalens_pin_target(const struct file *file, pid_t pid,
 			struct vmalens_pinned *p);
 void vmalens_unpin_target(struct vmalens_pinned *p);

@@ -1043,7 +1043,7 @@ static int dryrun_yield_lock(struct dryrun_request *dr)
 	mmap_read_unlock(dr->mm);
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	return mmap_read_lock_killable(dr->mm) ? -EINTR : 0;
+	return vmalens_read_lock_behind_writers(dr->mm);
 }
 
 /*
@@ -1057,7 +1057,7 @@ static void dryrun_ask_all(struct dryrun_request *dr)
 	unsigned long addr;
 	unsigned int i = 0;
 
-	if (mmap_read_lock_killable(dr->mm))
+	if (vmalens_read_lock_behind_writers(dr->mm))
 		goto interrupted;
 	kthread_use_mm(dr->mm);
 	dryrun_enter_abi(&st, dr);

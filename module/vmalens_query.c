@@ -209,7 +209,7 @@ static int snap_batch(struct mm_struct *mm, unsigned long addr, bool resumes,
 	struct vm_area_struct *vma;
 	unsigned int n = 0;
 
-	if (mmap_read_lock_killable(mm))
+	if (vmalens_read_lock_behind_writers(mm))
 		return -EINTR;
 	vmalens_iter_init(&it, mm, addr);
 	vma = vmalens_iter_next(&it);

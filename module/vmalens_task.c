@@ -24,8 +24,11 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/mmap_lock.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rwsem.h>
@@ -165,6 +168,35 @@ int vmalens_take_mm(struct task_struct *task, struct vmalens_target *t)
 unlock:
 	up_read(&task->signal->exec_update_lock);
 	return err;
+}
+
+/**
+ * vmalens_read_lock_behind_writers() - take @mm's lock for reading, after
+ * the writers that wait for it
+ * @mm: the target's mm, its lock not held by us
+ *
+ * A walk gives the lock up when a writer waits (the target's own mmap,
+ * say), but must not take it straight back: the rwsem lets a lone reader
+ * take a reader-owned lock ahead of a writer that was woken and has not
+ * run yet (the rwsem's reader lock stealing), and a walk that came back
+ * at once would keep the writer out until the rwsem hands the lock over,
+ * milliseconds later. So wait while anyone waits for the lock: a writer
+ * leaves the wait list when it has the lock, and the read lock is then
+ * taken behind it. The wait is bounded by two jiffies, when the rwsem's
+ * handoff would have let the writer in anyway.
+ *
+ * Return: 0 with the lock held for reading, or -EINTR on a fatal signal.
+ */
+int vmalens_read_lock_behind_writers(struct mm_struct *mm)
+{
+	unsigned long until = jiffies + 2;
+
+	while (mmap_lock_is_contended(mm) && time_before(jiffies, until)) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		usleep_range(10, 20);
+	}
+	return mmap_read_lock_killable(mm) ? -EINTR : 0;
 }
 
 /**
