@@ -1178,7 +1178,7 @@ static void dryrun_follow_caller(struct task_struct *task)
 
 /*
  * Take a kthread off the idle list; NULL if none waits. Once off the list
- * it is ours: it sleeps until dryrun_hand() gives it @dr.
+ * it is ours: it sleeps until dryrun_dispatch() gives it a request.
  */
 static struct dryrun_thread *dryrun_take_idle(void)
 {

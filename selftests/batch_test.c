@@ -199,7 +199,7 @@ static bool dryrun_kthread_cpu(pid_t pid, int *cpu, char *allowed, size_t size)
 		return false;
 	ok = false;
 	while (fgets(buf, sizeof(buf), f))
-		if (sscanf(buf, "Cpus_allowed_list: %63s", allowed) == 1 && size > 63)
+		if (size > 63 && sscanf(buf, "Cpus_allowed_list: %63s", allowed) == 1)
 			ok = true;
 	fclose(f);
 	return ok;
