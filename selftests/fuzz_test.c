@@ -127,6 +127,7 @@ static struct fuzz {
 	int nr_dbg;
 	uint64_t task_size;
 	unsigned long counts[NR_CMDS + 1][MAX_ERRNO];
+	double secs[NR_CMDS + 1];	/* in the ioctl, per command */
 	unsigned long dbg_calls, dbg_counts[MAX_ERRNO];
 	unsigned char logged[NR_CMDS + 1][MAX_ERRNO], dbg_logged[MAX_ERRNO];
 } F;
@@ -556,6 +557,7 @@ static bool fuzz_one(struct __test_metadata *_metadata, unsigned long iter)
 	uint64_t fit = 2 * F.ps;
 	const char *kind;
 	uintptr_t arg;
+	struct timespec t0, t1;
 	char dump[512];
 	int ret, e;
 
@@ -590,8 +592,11 @@ static bool fuzz_one(struct __test_metadata *_metadata, unsigned long iter)
 		arg = rptr();
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = ioctl(F.dev, cmd, arg);
 	e = ret < 0 ? errno : 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	F.secs[c] += t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (e < MAX_ERRNO)
 		F.counts[c][e]++;
 	if (ret > 0 || (ret < 0 && !allowed(c, e))) {
@@ -776,6 +781,11 @@ static void print_table(unsigned long total, double secs)
 			printf(" %9lu", F.counts[c][e]);
 		printf("\n");
 	}
+	/* Where the run's time went: the kernel's share, per command. */
+	printf("# %-14s", "s in ioctl");
+	for (c = 0; c <= NR_CMDS; c++)
+		printf(" %9.1f", F.secs[c]);
+	printf("\n");
 	if (!F.nr_dbg)
 		return;
 	printf("# debugfs: %lu reads and writes:", F.dbg_calls);
