@@ -9,6 +9,9 @@
  * batch sorted, non-overlapping and below the target's task_size.
  *
  *   VMALENS_CHURN_SECS=N  how long (default: CHURN_SECS)
+ *   VMALENS_CHURN_CPUS=X  how many CPUs the targets and readers keep busy
+ *                         together (default: CHURN_CPUS; 0: as many as
+ *                         they can)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +35,13 @@
 #include "vm_util.h"
 
 #define CHURN_SECS		60
+/*
+ * The seven threads share about one CPU: they still run side by side on
+ * both of the guest's CPUs, in the same mix, at half the rate they reach
+ * unpaced, and the other guest on the host gets the second core.
+ */
+#define CHURN_CPUS		1.0
+#define PACE_CHUNK_NS		5000000	/* CPU time worked between sleeps */
 #define NR_TARGETS		3
 #define NR_READERS		4
 #define EXEC_GENERATIONS	8
@@ -54,6 +65,7 @@ static const char *const iface_name[I_NR] = {
 
 static struct {
 	_Atomic pid_t *slot;		/* shared with the supervisors */
+	double rest;			/* sleep per unit of CPU time worked */
 	int dev;
 	bool debugfs;
 	long ps;
@@ -85,6 +97,60 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* C.rest for VMALENS_CHURN_CPUS: targets and readers share that many CPUs. */
+static double churn_rest(void)
+{
+	const char *env = getenv("VMALENS_CHURN_CPUS");
+	double cpus = env ? atof(env) : CHURN_CPUS;
+	double threads = NR_TARGETS + NR_READERS;
+
+	return cpus > 0 && cpus < threads ? threads / cpus - 1 : 0;
+}
+
+/* CPU time in ns: the calling thread's, or its process's and its children's. */
+static uint64_t cpu_ns(bool whole_process)
+{
+	struct timespec ts;
+	struct rusage ru;
+	uint64_t ns;
+
+	clock_gettime(whole_process ? CLOCK_PROCESS_CPUTIME_ID :
+		      CLOCK_THREAD_CPUTIME_ID, &ts);
+	ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (whole_process && !getrusage(RUSAGE_CHILDREN, &ru))
+		ns += (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	return ns;
+}
+
+/*
+ * Called between steps by every target and reader: once it has worked
+ * PACE_CHUNK_NS of CPU time since its last rest, it sleeps C.rest times
+ * that long.  CPU time, not wall time: waiting for a CPU is not work.  A
+ * target counts its whole process and the children it forked and reaped
+ * (churn_step() forks, starts threads, and they do most of its work); a
+ * reader counts itself.
+ */
+static void pace(bool whole_process)
+{
+	static __thread uint64_t rested_at;
+	struct timespec ts;
+	uint64_t cpu, ns;
+
+	if (C.rest <= 0)
+		return;
+	cpu = cpu_ns(whole_process);
+	if (cpu - rested_at < PACE_CHUNK_NS)
+		return;
+	if (rested_at) {
+		ns = (cpu - rested_at) * C.rest;
+		ts.tv_sec = ns / 1000000000;
+		ts.tv_nsec = ns % 1000000000;
+		nanosleep(&ts, NULL);
+	}
+	rested_at = cpu;
+}
+
 /* --- the targets ----------------------------------------------------- */
 
 static void churn_and_exec(uint64_t seed, int generation)
@@ -92,8 +158,10 @@ static void churn_and_exec(uint64_t seed, int generation)
 	char env[64], *argv[] = { "churn_target", NULL };
 	int i;
 
-	for (i = 0; i < STEPS_PER_EXEC; i++)
+	for (i = 0; i < STEPS_PER_EXEC; i++) {
 		churn_step(&seed);
+		pace(true);
+	}
 	if (generation >= EXEC_GENERATIONS || !(vml_rand(&seed) % 4))
 		_exit(0);
 	snprintf(env, sizeof(env), "%" PRIu64 ":%d", vml_rand(&seed),
@@ -112,6 +180,7 @@ __attribute__((constructor)) static void churn_exec_main(void)
 
 	if (!env || sscanf(env, "%" SCNu64 ":%d", &seed, &gen) != 2)
 		return;
+	C.rest = churn_rest();
 	churn_and_exec(seed, gen);
 }
 
@@ -362,7 +431,7 @@ static void *reader(void *arg)
 {
 	uint64_t rng = (uintptr_t)arg;
 
-	while (now() < C.deadline) {
+	for (; now() < C.deadline; pace(false)) {
 		pid_t pid = atomic_load(&C.slot[vml_rand(&rng) % NR_TARGETS]);
 		struct vmalens_mm_layout l = { .size = sizeof(l), .pid = pid };
 		enum iface i = vml_rand(&rng) % I_NR;
@@ -407,6 +476,7 @@ FIXTURE_SETUP(churn)
 	int i;
 
 	C.ps = sysconf(_SC_PAGESIZE);
+	C.rest = churn_rest();
 	C.debugfs = !access(VMALENS_DIR, F_OK);
 	C.dev = open(VMALENS_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, C.dev) TH_LOG("open %s: %s", VMALENS_DEVICE, strerror(errno));
@@ -446,8 +516,14 @@ TEST_F_TIMEOUT(churn, readers_see_well_formed_answers, 1800)
 	unsigned long total = 0;
 	int i, e;
 
-	printf("# %ld s (VMALENS_CHURN_SECS), %d targets, %d readers%s\n",
-	       secs, NR_TARGETS, NR_READERS,
+	printf("# %ld s (VMALENS_CHURN_SECS), %d targets, %d readers, ",
+	       secs, NR_TARGETS, NR_READERS);
+	if (C.rest)
+		printf("paced to %.1f CPUs (VMALENS_CHURN_CPUS)",
+		       (NR_TARGETS + NR_READERS) / (C.rest + 1));
+	else
+		printf("unpaced");
+	printf("%s\n",
 	       C.debugfs ? "" : ", no debugfs: ioctls only");
 	C.deadline = now() + secs;
 	for (i = 0; i < NR_READERS; i++)
