@@ -28,6 +28,7 @@
 #include <linux/kref.h>
 #include <linux/kthread.h>
 #include <linux/magic.h>
+#include <linux/major.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -775,9 +776,23 @@ static int check_expand(const struct dryrun_request *dr, unsigned long addr,
 }
 
 /*
+ * /dev/zero (mem 1:5): its ->mmap, mmap_zero() (drivers/char/mem.c, 5.10 to
+ * 7.3), makes a shared mapping shmem_zero_setup()'s, as mmap_region() does
+ * a shared anonymous one, and a private one anonymous; it refuses nothing
+ * else, so vmalens models all of it.
+ */
+static bool file_is_dev_zero(const struct file *file)
+{
+	const struct inode *inode = file_inode(file);
+
+	return S_ISCHR(inode->i_mode) && imajor(inode) == MEM_MAJOR &&
+	       iminor(inode) == 5;
+}
+
+/*
  * The pages the mapping would charge to the commit: mmap_region()'s
  * accountable_mapping() (a private writable mapping, less the accounted
- * pages MAP_FIXED replaces) or, for a shared anonymous one,
+ * pages MAP_FIXED replaces) or, for a shared anonymous or /dev/zero one,
  * shmem_zero_setup()'s shmem_acct_size() (all of it); none with
  * VM_NORESERVE, which MAP_NORESERVE sets unless vm.overcommit_memory is 2
  * and MAP_DROPPABLE always, or for hugetlbfs (mm/mmap.c, mm/vma.c,
@@ -798,7 +813,7 @@ static unsigned long commit_charge(const struct dryrun_request *dr, unsigned lon
 		return dr->req.prot & PROT_WRITE ?
 		       (len >> PAGE_SHIFT) - pages_replaced(dr->mm, addr, addr + len, VM_ACCOUNT) :
 		       0;
-	return file ? 0 : len >> PAGE_SHIFT;
+	return file && !file_is_dev_zero(file) ? 0 : len >> PAGE_SHIFT;
 }
 
 /*
@@ -1010,7 +1025,7 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	ret = check_mapping(dr, addr, len, flags);
 	if (ret)
 		return ret;
-	if (dr->file)
+	if (dr->file && !file_is_dev_zero(dr->file))
 		r->result_flags |= VMALENS_UA_UNMODELLED_FILE_MMAP;
 	mark_random(dr, addr, hint, len);
 	report_gap(dr, addr, len);

@@ -158,7 +158,10 @@ enum vmalens_layer {
  * the capability rule for low addresses), on every kernel with LSMs...
  */
 #define VMALENS_UA_UNMODELLED_LSM	0x80ULL
-/* ...and, for a file mapping that passes every modelled check, its ->mmap. */
+/*
+ * ...and, for a file mapping that passes every modelled check, its ->mmap
+ * (not for /dev/zero, whose ->mmap vmalens models).
+ */
 #define VMALENS_UA_UNMODELLED_FILE_MMAP	0x100ULL
 
 #define VMALENS_IOC_MAGIC	0xE5
