@@ -979,6 +979,23 @@ static void mark_random(struct dryrun_request *dr, unsigned long addr,
 		r->result_flags |= VMALENS_UA_MAY_FAIL;
 }
 
+/*
+ * A check after the search refused the mapping.  Where some of MAP_32BIT's
+ * random starts leave no room (mark_random()), the real mmap fails there
+ * first, with -ENOMEM, on those draws: RANDOM and MAY_FAIL stay to say so.
+ * Otherwise every draw reaches the check, and the refusal is certain.
+ */
+static void refused_after_random(struct dryrun_request *dr)
+{
+	struct vmalens_unmapped_area *r = &dr->req;
+
+	if (r->result_flags & VMALENS_UA_MAY_FAIL)
+		return;
+	r->result_flags &= ~VMALENS_UA_RANDOM;
+	r->random_start = 0;
+	r->random_end = 0;
+}
+
 /* The placement part of do_mmap(), in its order. Returns address or -errno. */
 static unsigned long dryrun_place(struct dryrun_request *dr)
 {
@@ -1022,12 +1039,14 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 	if ((r->mmap_flags & MAP_FIXED_NOREPLACE) &&
 	    find_vma_intersection(dr->mm, addr, addr + len))
 		return -EEXIST;
+	mark_random(dr, addr, hint, len);
 	ret = check_mapping(dr, addr, len, flags);
-	if (ret)
+	if (ret) {
+		refused_after_random(dr);
 		return ret;
+	}
 	if (dr->file && !file_is_dev_zero(dr->file))
 		r->result_flags |= VMALENS_UA_UNMODELLED_FILE_MMAP;
-	mark_random(dr, addr, hint, len);
 	report_gap(dr, addr, len);
 	return addr;
 }

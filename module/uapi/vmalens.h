@@ -145,7 +145,11 @@ enum vmalens_layer {
 #define VMALENS_UA_COMPAT	0x08ULL
 /* MAP_FIXED over existing mappings: they would be unmapped. */
 #define VMALENS_UA_REPLACES	0x10ULL
-/* With VMALENS_UA_RANDOM: some random draws leave no room (-ENOMEM). */
+/*
+ * With VMALENS_UA_RANDOM: some random draws leave no room (-ENOMEM).  On an
+ * answer with an error, the real mmap fails with -ENOMEM on those draws,
+ * before the step that gives the error.
+ */
 #define VMALENS_UA_MAY_FAIL	0x20ULL
 /*
  * The answer rests on the memory committed system-wide (vm.overcommit_memory

@@ -121,7 +121,11 @@ void dryrun_line(FILE *f, const struct vmalens_unmapped_area *ua)
 	fprintf(f, ", decided by %s\n",
 		ua->layer < sizeof(layer_funcs) / sizeof(layer_funcs[0]) ?
 		layer_funcs[ua->layer] : "an unknown step");
-	if (ua->result_flags & VMALENS_UA_RANDOM)
+	if ((ua->result_flags & VMALENS_UA_RANDOM) && ua->error)
+		fprintf(f, "  random: the real mmap searches 0x%llx" "-0x%llx" " from a random start;\n"
+			"  some draws find no room and fail with ENOMEM first\n",
+			ua->random_start, ua->random_end);
+	else if (ua->result_flags & VMALENS_UA_RANDOM)
 		fprintf(f, "  random: the real mmap picks anywhere in 0x%llx" "-0x%llx" "%s\n",
 			ua->random_start, ua->random_end,
 			ua->result_flags & VMALENS_UA_MAY_FAIL ? "; some draws fail (ENOMEM)" : "");
