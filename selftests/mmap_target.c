@@ -10,14 +10,18 @@
  * itself with ADDR_COMPAT_LAYOUT so the kernel picks the bottom-up layout.
  * With "unprivileged" it gives up root (and so CAP_IPC_LOCK, whose holder
  * no mlock limit binds); "mlockall" adds mlockall(MCL_FUTURE), so that
- * every later mapping is locked.
+ * every later mapping is locked; "mdwe" sets prctl(PR_SET_MDWE) (6.3+;
+ * exit status 125 where the kernel has none).  A request may name a file by an fd the
+ * target inherited from the test, which has the same file open.
  */
+#define _FILE_OFFSET_BITS 64	/* the 32-bit build too: mmap2's offsets */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "mmap_target.h"
@@ -68,7 +72,7 @@ static int serve(uintptr_t arena, uintptr_t arena_len)
 		if (req.op == MMAP_TARGET_EXIT)
 			return 0;
 		p = mmap((void *)(uintptr_t)req.addr, (size_t)req.len, (int)req.prot,
-			 (int)req.flags, -1, 0);
+			 (int)req.flags, req.fd, (off_t)req.offset);
 		memset(&reply, 0, sizeof(reply));
 		if (p == MAP_FAILED) {
 			reply.result = -errno;
@@ -105,6 +109,9 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc > 1 && !strcmp(argv[1], "mlockall") && mlockall(MCL_FUTURE))
 		return 1;
+	if (argc > 1 && !strcmp(argv[1], "mdwe") &&
+	    prctl(65 /* PR_SET_MDWE */, 1 /* PR_MDWE_REFUSE_EXEC_GAIN */, 0, 0, 0))
+		return 125;
 	memset(&hello, 0, sizeof(hello));
 	hello.arena = (uintptr_t)arena;
 	hello.arena_len = arena_len;

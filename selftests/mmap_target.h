@@ -23,13 +23,18 @@ struct mmap_target_hello {
 	uint32_t pad;
 };
 
+/*
+ * @fd: one the target inherited from the test (the same number in both),
+ * or -1; @offset: in bytes, a multiple of the page size.
+ */
 struct mmap_target_req {
 	uint64_t addr;
 	uint64_t len;
 	uint32_t prot;
 	uint32_t flags;
 	uint32_t op;
-	uint32_t pad;
+	int32_t fd;
+	uint64_t offset;
 };
 
 struct mmap_target_reply {
