@@ -18,6 +18,7 @@
 #include <linux/mm_types.h>
 #include <linux/mman.h>
 #include <linux/mount.h>
+#include <linux/pkeys.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include <linux/shmem_fs.h>
@@ -276,6 +277,21 @@ static inline bool vmalens_file_unsigned_offset(const struct file *file)
 #else
 	return file->f_mode & FMODE_UNSIGNED_OFFSET;
 #endif
+}
+
+/*
+ * The VMA's memory protection key, as show_smap() prints "ProtectionKey:"
+ * (fs/proc/task_mmu.c, 5.10 to 7.3): only where the architecture has keys
+ * (x86; arm64 since 6.12, with POE) and the CPU enables them.  Elsewhere
+ * -1, for the line smaps leaves out.
+ */
+static inline s32 vmalens_vma_pkey(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_ARCH_HAS_PKEYS
+	if (arch_pkeys_enabled())
+		return vma_pkey(vma);
+#endif
+	return -1;
 }
 
 /*

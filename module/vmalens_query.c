@@ -121,6 +121,7 @@ static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
 	s->rec.end = vma->vm_end;
 	s->rec.vm_flags = vma->vm_flags;
 	s->rec.prot = vma_prot(vma->vm_flags);
+	s->rec.pkey = vmalens_vma_pkey(vma);
 	if (vma->vm_file) {
 		const struct inode *inode = file_user_inode(vma->vm_file);
 

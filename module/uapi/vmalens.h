@@ -41,7 +41,7 @@
  * Readers check it with VMALENS_IOC_VERSION, or in
  * /sys/class/misc/vmalens/abi_version (no debugfs needed).
  */
-#define VMALENS_ABI_VERSION	3
+#define VMALENS_ABI_VERSION	4
 
 #define VMALENS_DEVICE		"/dev/vmalens"
 
@@ -275,6 +275,11 @@ enum vmalens_vma_kind {
  * @name_off:	where the name starts in the names buffer
  * @name_len:	its length without the terminating NUL; 0: no name
  * @flags:	VMALENS_VMA_F_* bits (since ABI 3; a 64-byte record lacks it)
+ * @pkey:	the memory protection key (pkey_mprotect(2)), as smaps prints
+ *		it in "ProtectionKey:"; -1 where smaps prints no such line:
+ *		the kernel or the CPU has no protection keys (since ABI 4; a
+ *		72-byte record lacks it, and a module of ABI 3 leaves it 0)
+ * @reserved:	0
  *
  * The name is exactly what /proc/PID/maps prints in its last column
  * ("/usr/lib/x.so (deleted)", "[heap]", "[anon:name]"), unescaped.
@@ -294,6 +299,8 @@ struct vmalens_vma {
 	__u32 name_off;
 	__u32 name_len;
 	__u64 flags;
+	__s32 pkey;
+	__u32 reserved;
 };
 
 #define VMALENS_VMA_SIZE_VER0	64
