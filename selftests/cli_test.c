@@ -417,7 +417,7 @@ TEST_F_TIMEOUT(cli, vmas_lists_every_vma_of_proc_maps, 300)
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		static const char *const keys[] = { "start", "end", "size", "perms", "offset",
 			"dev", "inode", "path", "deleted", "kind", "flags", "vm_flags",
-			"gap_before", "guard_before" };
+			"pkey", "gap_before", "guard_before" };
 
 		size_t k;
 

@@ -138,9 +138,26 @@ int dev_aslr(int fd, struct vmalens_aslr *a)
 #define VMAS_BATCH	256
 #define NAMES_SIZE	(64 * 1024)
 
-/* Append the module's record @r, named @name; NULL when out of memory. */
+/*
+ * A module of ABI 3 leaves vmalens_vma.pkey 0, which is also a key: only
+ * the version tells the two apart.  Asked once per run.
+ */
+bool dev_fills_pkey(int fd)
+{
+	static int fills = -1;
+	struct vmalens_version v;
+
+	if (fills < 0)
+		fills = !dev_version(fd, &v) && v.abi_version >= 4;
+	return fills;
+}
+
+/*
+ * Append the module's record @r, named @name; NULL when out of memory.
+ * @pkey_known: the module filled r->pkey (dev_fills_pkey()).
+ */
 struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
-			      const char *name)
+			      const char *name, bool pkey_known)
 {
 	struct lvma *v = vma_list_add(l, name);
 
@@ -152,6 +169,8 @@ struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
 	v->vm_flags = r->vm_flags;
 	v->flags = r->flags;
 	v->has_flags = true;
+	v->pkey = pkey_known ? r->pkey : -1;
+	v->has_pkey = pkey_known;
 	v->inode = r->inode;
 	v->dev_major = r->dev_major;
 	v->dev_minor = r->dev_minor;
@@ -165,6 +184,7 @@ int dev_vmas(int fd, pid_t pid, struct vma_list *l)
 {
 	struct vmalens_vma *rec = calloc(VMAS_BATCH, sizeof(*rec));
 	char *names = malloc(NAMES_SIZE);
+	bool pkey_known = dev_fills_pkey(fd);
 	struct vmalens_vmas req;
 	uint64_t start = 0;
 	int ret = -1;
@@ -198,7 +218,7 @@ int dev_vmas(int fd, pid_t pid, struct vma_list *l)
 			/* the module never reports a VMA twice, but be safe */
 			if (l->nr && r->start < l->v[l->nr - 1].end)
 				continue;
-			if (!vma_list_add_rec(l, r, name)) {
+			if (!vma_list_add_rec(l, r, name, pkey_known)) {
 				p_err("out of memory");
 				goto out;
 			}

@@ -208,7 +208,9 @@ struct lvma {
 	uint64_t start, end, offset, vm_flags, inode;
 	uint64_t flags;			/* VMALENS_VMA_F_* */
 	uint32_t dev_major, dev_minor, kind, prot;
+	int32_t pkey;			/* protection key; -1: the kernel has none */
 	bool has_flags;			/* flags, vm_flags known (module only) */
+	bool has_pkey;			/* pkey known (module of ABI 4 or later) */
 	char *name;			/* "" for none; owned by the list */
 };
 
@@ -226,7 +228,9 @@ void vma_list_free(struct vma_list *l);
 size_t vma_list_find(const struct vma_list *l, uint64_t addr);
 struct lvma *vma_list_add(struct vma_list *l, const char *name);
 struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
-			      const char *name);
+			      const char *name, bool pkey_known);
+/* Whether the module behind @fd fills vmalens_vma.pkey (ABI 4 and later). */
+bool dev_fills_pkey(int fd);
 const char *vma_kind_name(uint32_t kind);
 void vma_perms(const struct lvma *v, char perms[5]);
 /* Writable and executable at once: what an exploit looks for. */

@@ -131,10 +131,10 @@ static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, si
 		if (ret && ret != -ENOENT)
 			return -1;
 		have_prev = !ret;
-		if (have_prev && !vma_list_add_rec(l, &p.vma, pname))
+		if (have_prev && !vma_list_add_rec(l, &p.vma, pname, dev_fills_pkey(fd)))
 			goto oom;
 	}
-	if (!vma_list_add_rec(l, &q.vma, name))
+	if (!vma_list_add_rec(l, &q.vma, name, dev_fills_pkey(fd)))
 		goto oom;
 	*idx = l->nr - 1;
 	*below = have_prev ? p.gap_start : q.gap_start;

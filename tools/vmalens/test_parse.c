@@ -316,7 +316,7 @@ static void test_vmas_wx(void)
 	char *out;
 	int ret;
 
-	CHECK(vma_list_add_rec(&l, &recs[0], "") && vma_list_add_rec(&l, &recs[1], ""), "add");
+	CHECK(vma_list_add_rec(&l, &recs[0], "", true) && vma_list_add_rec(&l, &recs[1], "", true), "add");
 	vmas_arg = &l;
 	color_mode = 1;
 	out = capture(vmas_printer, "", false, &ret);
@@ -339,10 +339,12 @@ static void test_vmas_printers(void)
 		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_EXEC | VMALENS_VMA_F_MAYREAD },
 		{ .start = 0x401000, .end = 0x402000, .vm_flags = 0x100073,
 		  .kind = VMALENS_KIND_HEAP, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE,
-		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_WRITE | VMALENS_VMA_F_ACCOUNT },
+		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_WRITE | VMALENS_VMA_F_ACCOUNT,
+		  .pkey = -1 },
 		{ .start = 0x7ffc00000000, .end = 0x7ffc00021000, .vm_flags = 0x100173,
 		  .kind = VMALENS_KIND_STACK, .prot = VMALENS_VMA_READ | VMALENS_VMA_WRITE,
-		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_GROWSDOWN | VMALENS_VMA_F_SEALED },
+		  .flags = VMALENS_VMA_F_READ | VMALENS_VMA_F_GROWSDOWN | VMALENS_VMA_F_SEALED,
+		  .pkey = 5 },
 	};
 	static const char *const names[] = { "/opt/b\xff\"d dir/x (deleted)", "", "[stack]" };
 	struct vma_list l = { 0 };
@@ -351,18 +353,20 @@ static void test_vmas_printers(void)
 	int ret;
 
 	for (i = 0; i < 3; i++)
-		CHECK(vma_list_add_rec(&l, &recs[i], names[i]) != NULL, "add %zu", i);
+		CHECK(vma_list_add_rec(&l, &recs[i], names[i], true) != NULL, "add %zu", i);
 	l.guard = 1 << 20;
 	vmas_arg = &l;
 	out = capture(vmas_printer, "", true, &ret);
 	CHECK(valid_json(out), "invalid JSON: %s", out);
 	CHECK(strstr(out, "\"path\":\"/opt/b\\u00ff\\\"d dir/x (deleted)\",\"deleted\":true,"
 		      "\"kind\":\"file\",\"flags\":{\"read\":true,\"exec\":true,\"mayread\":true},"
-		      "\"vm_flags\":\"0x875\",\"gap_before\":4194304,"
+		      "\"vm_flags\":\"0x875\",\"pkey\":0,\"gap_before\":4194304,"
 		      "\"guard_before\":0}") != NULL, "vma 1: %s", out);
 	CHECK(strstr(out, "\"path\":\"\",\"deleted\":false,\"kind\":\"heap\","
 		      "\"flags\":{\"read\":true,\"write\":true,\"account\":true},"
-		      "\"vm_flags\":\"0x100073\",\"gap_before\":0,") != NULL, "vma 2: %s", out);
+		      "\"vm_flags\":\"0x100073\",\"pkey\":null,\"gap_before\":0,") != NULL,
+	      "vma 2: %s", out);
+	CHECK(strstr(out, "\"vm_flags\":\"0x100173\",\"pkey\":5,") != NULL, "vma 3 pkey: %s", out);
 	CHECK(strstr(out, "\"start\":\"0x7ffc00000000\",\"end\":\"0x7ffc00021000\",\"size\":135168,"
 		      "\"perms\":\"rw-p\",\"offset\":\"0x0\",\"dev\":\"00:00\",\"inode\":0,"
 		      "\"path\":\"[stack]\"") != NULL, "vma 3: %s", out);
@@ -380,7 +384,7 @@ static void test_vmas_printers(void)
 	out = capture(vmas_printer, "", false, &ret);
 	CHECK(strstr(out, " OFFSET   FLAGS                   PATH\n") &&
 	      strstr(out, " rd ex mr                /opt/") &&
-	      strstr(out, " rd gd sl                [stack]"), "--flags:\n%s", out);
+	      strstr(out, " rd gd sl pk:5           [stack]"), "--flags:\n%s", out);
 	lopt.vmflags = false;
 	test_vmas_filters(&l);
 	vma_list_free(&l);
@@ -442,8 +446,8 @@ static void test_query_json(void)
 	size_t i;
 
 	for (i = 0; i < 4; i++)
-		CHECK(vma_list_add_rec(&all, &recs[i], "") != NULL, "add %zu", i);
-	CHECK(vma_list_add_rec(&two, &recs[0], "") && vma_list_add_rec(&two, &recs[1], ""),
+		CHECK(vma_list_add_rec(&all, &recs[i], "", true) != NULL, "add %zu", i);
+	CHECK(vma_list_add_rec(&two, &recs[0], "", true) && vma_list_add_rec(&two, &recs[1], "", true),
 	      "add two");
 
 	g = query_gap(&all, 1, 0x600000, 0, "prev");
@@ -532,7 +536,7 @@ static void test_query_above(void)
 	bool ok;
 
 	CHECK(!query_above(&l, 0x1000, task_size, &last, &top), "no VMAs");
-	CHECK(vma_list_add_rec(&l, &recs[0], "") && vma_list_add_rec(&l, &recs[1], "[stack]"),
+	CHECK(vma_list_add_rec(&l, &recs[0], "", true) && vma_list_add_rec(&l, &recs[1], "[stack]", true),
 	      "add");
 	ok = query_above(&l, 0x7ffd00000000, task_size, &last, &top);
 	CHECK(ok && last == 1 && top == task_size, "to task_size: %d %zu 0x%" PRIx64,
@@ -545,7 +549,7 @@ static void test_query_above(void)
 	ok = query_above(&l, UINT64_MAX, 0, &last, &top);
 	CHECK(ok && last == 1 && top == UINT64_MAX, "unknown, no wrap: %d %zu 0x%" PRIx64,
 	      ok, last, top);
-	CHECK(vma_list_add_rec(&l, &recs[2], "[vsyscall]") != NULL, "add vsyscall");
+	CHECK(vma_list_add_rec(&l, &recs[2], "[vsyscall]", true) != NULL, "add vsyscall");
 	ok = query_above(&l, 0x7ffd00000000, task_size, &last, &top);
 	CHECK(ok && last == 1 && top == task_size, "[vsyscall] left out: %d %zu 0x%" PRIx64,
 	      ok, last, top);
@@ -588,7 +592,7 @@ static void test_names_escaped(void)
 	FILE *f;
 	int ret;
 
-	CHECK(vma_list_add_rec(&l, &rec, name) != NULL, "add");
+	CHECK(vma_list_add_rec(&l, &rec, name, true) != NULL, "add");
 	vmas_arg = &l;
 	out = capture(vmas_printer, "", false, &ret);
 	CHECK(strstr(out, want) && !strchr(out, '\033') && !strchr(out, '\007'),

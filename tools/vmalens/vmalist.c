@@ -216,6 +216,11 @@ void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before)
 		jsonw_hex(json_wtr, v->vm_flags);
 	else
 		jsonw_null(json_wtr);
+	jsonw_name(json_wtr, "pkey");
+	if (v->has_pkey && v->pkey >= 0)
+		jsonw_int(json_wtr, v->pkey);
+	else
+		jsonw_null(json_wtr);
 	jsonw_uint_field(json_wtr, "gap_before", gap_before);
 	jsonw_uint_field(json_wtr, "guard_before", vma_gap_guard(l, i, gap_before));
 }

@@ -118,6 +118,24 @@ static void vmas_print_gap(const struct vma_list *l, size_t i, uint64_t prev_end
 #define FLAGS_COLUMN	23
 
 /*
+ * The FLAGS cell: smaps' VmFlags mnemonics, then "pk:N" for a protection
+ * key other than the default 0 (smaps' ProtectionKey); "-" without the
+ * module.
+ */
+static const char *flags_cell(const struct lvma *v, char *buf, size_t len)
+{
+	size_t used;
+
+	if (!v->has_flags)
+		return "-";
+	vma_flag_mnemonics(v->flags, buf, len);
+	used = strlen(buf);
+	if (v->has_pkey && v->pkey > 0 && used < len)
+		snprintf(buf + used, len - used, " pk:%d", v->pkey);
+	return buf;
+}
+
+/*
  * RANGE SIZE PERM KIND OFFSET [DISTANCE] [FLAGS] PATH, one row per VMA shown; with
  * gaps, a row "RANGE -- gap SIZE[, guard SIZE]" wherever two VMAs do not
  * touch.  PERM is highlighted where a VMA is both writable and executable.
@@ -154,8 +172,7 @@ static void vmas_print(const struct vma_list *l, bool gaps)
 		if (lopt.have_distance)
 			printf("%-19s ", distance_cell(v->start, dist, sizeof(dist)));
 		if (lopt.vmflags)
-			printf("%-*s ", FLAGS_COLUMN, v->has_flags ?
-			       vma_flag_mnemonics(v->flags, flags, sizeof(flags)) : "-");
+			printf("%-*s ", FLAGS_COLUMN, flags_cell(v, flags, sizeof(flags)));
 		printf("%s\n", plain_str(v->name, name, sizeof(name)));
 	}
 }
