@@ -505,6 +505,127 @@ TEST(vma_flags_equal_smaps_vmflags)
 	close(dev);
 }
 
+/*
+ * A target that gives the middle page of a mapping a protection key of
+ * its own, where the kernel and the CPU have keys: "keyed=1 pkey=K
+ * addr=A"; "keyed=0" without them.
+ */
+static void setup_pkey(char *report, size_t size, void *arg)
+{
+	long pg = page_size(), key = -1;
+	char *p = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)arg;
+	if (p != MAP_FAILED)
+		key = syscall(__NR_pkey_alloc, 0, 0);
+	if (key >= 0 && syscall(__NR_pkey_mprotect, p + pg, pg, PROT_READ, key))
+		key = -1;
+	if (key < 0)
+		snprintf(report, size, "keyed=0");
+	else
+		snprintf(report, size, "keyed=1 pkey=%ld addr=%#lx", key,
+			 (unsigned long)(p + pg));
+}
+
+/* One VMA of smaps: its start, and its ProtectionKey line (-1: none). */
+struct smaps_pkey {
+	unsigned long start;
+	int key;
+};
+
+static int read_smaps_pkeys(pid_t pid, struct smaps_pkey **out)
+{
+	char path[64], line[1024];
+	unsigned long lo, hi;
+	int n = 0, cap = 256, key;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "re");
+	*out = malloc(cap * sizeof(**out));
+	if (!f || !*out)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			if (n == cap) {
+				cap *= 2;
+				*out = realloc(*out, cap * sizeof(**out));
+			}
+			(*out)[n].start = lo;
+			(*out)[n++].key = -1;
+		} else if (n && sscanf(line, "ProtectionKey: %d", &key) == 1) {
+			(*out)[n - 1].key = key;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Every record's pkey must be what smaps prints for that VMA, -1 where it
+ * prints no ProtectionKey line.  Returns the VMAs compared; *keyed counts
+ * those with a key other than 0.
+ */
+static int compare_pkeys(struct __test_metadata *_metadata, int dev, pid_t pid,
+			 int *keyed)
+{
+	struct smaps_pkey *want;
+	struct vmalens_vma *recs;
+	int n, nw, calls, i = 0, w, compared = 0;
+	char *names;
+
+	if (bulk_read(dev, pid, 256, 1 << 16, &recs, &names, &n, &calls))
+		return -1;
+	nw = read_smaps_pkeys(pid, &want);
+	for (w = 0; w < nw; w++) {
+		while (i < n && recs[i].start < want[w].start)
+			i++;
+		if (i == n || recs[i].start != want[w].start)
+			continue;	/* x86's [vsyscall]: not in the VMA tree */
+		EXPECT_EQ(want[w].key, recs[i].pkey)
+			TH_LOG("pid %d VMA %#lx: smaps ProtectionKey %d, vmalens %d",
+			       pid, want[w].start, want[w].key, recs[i].pkey);
+		EXPECT_EQ(0, recs[i].reserved);
+		*keyed += recs[i].pkey > 0;
+		compared++;
+	}
+	free(want);
+	free(recs);
+	free(names);
+	return compared;
+}
+
+TEST(vma_pkey_equals_smaps_protection_key)
+{
+	struct target t = { 0 };
+	struct vmalens_query q = { .size = sizeof(q) };
+	int dev = dev_open(), keyed = 0, n;
+	long key;
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, target_fork(&t, setup_pkey, NULL));
+	n = compare_pkeys(_metadata, dev, t.pid, &keyed);
+	EXPECT_LT(5, n);
+	if (report_ul(&t, "keyed")) {
+		/* the key the target set, through QUERY as well as VMAS */
+		key = report_ul(&t, "pkey");
+		q.pid = t.pid;
+		q.addr = report_ul(&t, "addr");
+		ASSERT_EQ(0, ioctl(dev, VMALENS_IOC_QUERY, &q));
+		EXPECT_EQ(key, q.vma.pkey);
+		EXPECT_EQ(q.addr, q.vma.start);
+		EXPECT_LE(1, keyed);
+		printf("# %d VMAs, %d with a key of their own (the target's %ld), as smaps says\n",
+		       n, keyed, key);
+	} else {
+		printf("# %d VMAs as smaps says; no protection keys on this kernel or CPU\n",
+		       n);
+	}
+	target_kill(&t);
+	close(dev);
+}
+
 TEST(bad_requests)
 {
 	struct vmalens_vma rec;
