@@ -113,23 +113,17 @@ static int wait_stopped(pid_t pid, const char *prog)
 	return -1;
 }
 
-static pid_t start_stopped(char **argv, bool trace)
-{
-	pid_t pid = spawn(argv, trace);
-
-	if (pid < 0 || wait_stopped(pid, argv[0]))
-		return -1;
-	return pid;
-}
-
 static void finish(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
 
-/* Read one stopped process's regions; p_err() and -1 on failure. */
-static int read_sample(int fd, pid_t pid, struct sample *s)
+/*
+ * Read one stopped process's regions, and its named mappings into @ns
+ * unless it is NULL; p_err() and -1 on failure.
+ */
+static int read_sample(int fd, pid_t pid, struct sample *s, struct named_set *ns)
 {
 	struct vmalens_mm_layout lay;
 	struct vma_list l = { 0 };
@@ -156,7 +150,7 @@ static int read_sample(int fd, pid_t pid, struct sample *s)
 	s->has[REG_MMAP_FIRST] =
 		aslr_mmap_first(&l, lay.mmap_base, lay.layout != VMALENS_MODE_BOTTOMUP,
 				lay.start_code, &s->v[REG_MMAP_FIRST]);
-	ret = 0;
+	ret = ns ? named_set_add(ns, &l) : 0;
 out:
 	vma_list_free(&l);
 	return ret;
@@ -221,6 +215,9 @@ struct aslr_result {
 	/* --fork, --fork-exec: nsamples children of one sampler each */
 	struct aslr_stats forked[REG_NR], fork_exec[REG_NR];
 	bool has_forked, has_fork_exec;
+	/* --exec: stopped at the entry point, not the execve; named mappings */
+	bool entry_stop;
+	struct named_set *named;
 };
 
 static int log2_floor(uint64_t x)
@@ -352,6 +349,18 @@ static void set_stats(struct sample_set *ss, struct aslr_stats st[REG_NR],
 	}
 }
 
+/* A spawn()ed process, stopped where it is sampled; -1 if it did not stop. */
+static int stop_for_sample(pid_t pid, char **argv, const struct aslr_result *r)
+{
+	if (pid < 0 || wait_stopped(pid, argv[0]))
+		return -1;
+	if (r->entry_stop && aslr_run_to_entry(pid, argv[0])) {
+		finish(pid);
+		return -1;
+	}
+	return 0;
+}
+
 static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result *r)
 {
 	struct sample_set ss;
@@ -372,7 +381,7 @@ static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result
 	for (i = 0; i < n; i++) {
 		pid = next;
 		next = -1;
-		if (pid < 0 || wait_stopped(pid, argv[0]))
+		if (stop_for_sample(pid, argv, r))
 			goto out;
 		if (i + 1 < n) {
 			next = spawn(argv, trace);
@@ -381,7 +390,7 @@ static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result
 				goto out;
 			}
 		}
-		if (read_sample(fd, pid, &s)) {
+		if (read_sample(fd, pid, &s, r->named)) {
 			finish(pid);
 			goto out;
 		}
@@ -515,7 +524,7 @@ static int sample_forked(int fd, char *prog, char req, int n, struct aslr_stats 
 		pid = zygote_child(&z, req);
 		if (pid < 0)
 			goto out;
-		ret = read_sample(fd, pid, &s);
+		ret = read_sample(fd, pid, &s, NULL);
 		kill(pid, SIGKILL);
 		if (ret)
 			goto out;
@@ -529,16 +538,17 @@ out:
 	return ret;
 }
 
-/* The bare cost: fork + exec + stop + kill, no reading. */
-static int bench_bare(char **argv, bool trace, int n, double *secs)
+/* The bare cost: fork + exec + stop (where sampled) + kill, no reading. */
+static int bench_bare(char **argv, bool trace, int n, const struct aslr_result *r,
+		      double *secs)
 {
 	double t0 = now();
 	pid_t pid;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		pid = start_stopped(argv, trace);
-		if (pid < 0)
+		pid = spawn(argv, trace);
+		if (stop_for_sample(pid, argv, r))
 			return -1;
 		finish(pid);
 	}
@@ -676,6 +686,8 @@ static void print_plain(const struct vmalens_aslr *t, const struct aslr_result *
 	       "min(range bits, varying bits) unless the collision or min-entropy\n"
 	       "estimate binds, see vmalens(1).\n",
 	       r->nsamples, log2(r->nsamples));
+	if (r->named)
+		named_set_print_plain(r->named, prog, r->entry_stop);
 	if (r->base_secs > 0)
 		printf("\n%.0f samples/s; %.2f ms per sample, %.2f ms per bare fork+exec+stop: x%.2f\n",
 		       1 / r->sample_secs, r->sample_secs * 1e3, r->base_secs * 1e3,
@@ -790,6 +802,17 @@ static void print_json(const struct vmalens_aslr *t, const struct aslr_result *r
 	jsonw_end_array(json_wtr);
 	forked_json("fork", r->has_forked, r->forked, r);
 	forked_json("fork_exec", r->has_fork_exec, r->fork_exec, r);
+	/* --exec: where each sample was read, and its every named mapping */
+	jsonw_name(json_wtr, "stopped_at");
+	if (r->named)
+		jsonw_string(json_wtr, r->entry_stop ? "entry" : "execve");
+	else
+		jsonw_null(json_wtr);
+	jsonw_name(json_wtr, "mappings");
+	if (r->named)
+		named_set_print_json(r->named);
+	else
+		jsonw_null(json_wtr);
 	json_double(json_wtr, "samples_per_sec", 1 / r->sample_secs);
 	json_double(json_wtr, "cost_ratio",
 		    r->base_secs > 0 ? r->sample_secs / r->base_secs : 0);
@@ -847,6 +870,12 @@ int do_aslr(int argc, char **argv)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		goto out;
+	if (aslr_exec) {
+		r->entry_stop = aslr_entry_stop_works(aslr_exec);
+		r->named = named_set_new(n);
+		if (!r->named)
+			goto out;
+	}
 	if (sample_all(fd, pargv, trace, n, r))
 		goto out;
 	r->has_forked = aslr_fork;
@@ -855,9 +884,11 @@ int do_aslr(int argc, char **argv)
 	r->has_fork_exec = aslr_fork_exec;
 	if (aslr_fork_exec && sample_forked(fd, pargv[0], 'e', n, r->fork_exec))
 		goto out;
-	if (bench_bare(pargv, trace, n / 4 < 10 ? 10 : n / 4, &r->base_secs))
+	if (bench_bare(pargv, trace, n / 4 < 10 ? 10 : n / 4, r, &r->base_secs))
 		r->base_secs = 0;
 	expect(&t, r, elf_max_align(pargv[0]));
+	if (r->named)
+		named_set_compute(r->named);
 	for (i = 0; i < REG_NR; i++)
 		r->verdict[i] = aslr_verdict(&r->st[i], r->expected[i]);
 	if (json_output)
@@ -867,6 +898,8 @@ int do_aslr(int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	close(fd);
+	if (r)
+		named_set_free(r->named);
 	free(r);
 	if (pargv != sampler_argv)
 		free(pargv);

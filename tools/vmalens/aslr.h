@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lens.h"
 
@@ -100,5 +101,22 @@ extern const char *const aslr_verdict_names[];
 
 /* NOT RANDOMIZED if one value, WEAKER if binding_bits is more than a bit below expected. */
 enum aslr_verdict aslr_verdict(const struct aslr_stats *s, double expected);
+
+/*
+ * aslr --exec (aslr_exec.c).  A traced PROGRAM stopped at its execve() is
+ * run to its entry point (AT_ENTRY) by a breakpoint there, where possible:
+ * a program of vmalens' own ELF class on x86 or arm64.
+ */
+bool aslr_entry_stop_works(const char *prog);
+int aslr_run_to_entry(pid_t pid, const char *prog);
+
+/* Every named mapping's lowest start, per sample, and their figures. */
+struct named_set;
+struct named_set *named_set_new(int nsamples);
+void named_set_free(struct named_set *ns);
+int named_set_add(struct named_set *ns, const struct vma_list *l);
+void named_set_compute(struct named_set *ns);
+void named_set_print_plain(const struct named_set *ns, const char *prog, bool at_entry);
+void named_set_print_json(const struct named_set *ns);
 
 #endif /* VMALENS_ASLR_H */
