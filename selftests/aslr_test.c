@@ -79,6 +79,29 @@ static long region_num(const char *json, const char *region, const char *name)
 	return (long)region_double(json, region, name);
 }
 
+/*
+ * A figure of the "mappings" entry (aslr --exec) whose name contains
+ * @name_part; -1 if there is none.
+ */
+static double mapping_double(const char *json, const char *name_part, const char *key)
+{
+	const char *p = strstr(json, "\"mappings\":["), *end;
+	char k[64];
+
+	p = p ? strstr(p, name_part) : NULL;
+	if (!p)
+		return -1;
+	end = strchr(p, '}');
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(p, k);
+	return p && end && p < end ? strtod(p + strlen(k), NULL) : -1;
+}
+
+static long mapping_num(const char *json, const char *name_part, const char *key)
+{
+	return (long)mapping_double(json, name_part, key);
+}
+
 static const char *region_verdict(const char *json, const char *region)
 {
 	static char v[64];
@@ -380,11 +403,13 @@ TEST_F(aslr, fork_siblings_share_every_bit_compat)
 }
 
 /*
- * --exec: a program of one's own, stopped by PTRACE_TRACEME at its exec.
- * The sampler is a static PIE, so every region moves, the load base with
- * mmap_rnd_bits; stopped before its code ran, it has mapped nothing yet
- * (no interpreter either): no mmap_first.  A program that does not exist
- * is an error, exit 1.
+ * --exec: a program of one's own, stopped by PTRACE_TRACEME at its exec
+ * and run to its entry point.  The sampler is a static PIE, so every
+ * region moves, the load base with mmap_rnd_bits; at its entry it has
+ * mapped nothing yet (no interpreter either): no mmap_first.  Its named
+ * mappings move as the regions do: the program's lowest VMA with
+ * start_code, [vdso] with the vdso.  A program that does not exist is an
+ * error, exit 1.
  */
 TEST_F(aslr, exec_samples_the_program_given)
 {
@@ -407,11 +432,48 @@ TEST_F(aslr, exec_samples_the_program_given)
 	}
 	EXPECT_STREQ("ABSENT", region_verdict(self->json, "mmap_first"));
 	EXPECT_STREQ("OK", region_verdict(self->json, "exec"));
+	EXPECT_NE(NULL, strstr(self->json, "\"stopped_at\":\"entry\""));
+	EXPECT_EQ(SWITCH_SAMPLES, mapping_num(self->json, "/vmalens-aslr-sampler\"", "samples"));
+	EXPECT_EQ(region_num(self->json, "exec", "distinct"),
+		  mapping_num(self->json, "/vmalens-aslr-sampler\"", "distinct"));
+	EXPECT_EQ(SWITCH_SAMPLES, mapping_num(self->json, "\"[vdso]\"", "samples"));
+	EXPECT_EQ(region_num(self->json, "vdso", "distinct"),
+		  mapping_num(self->json, "\"[vdso]\"", "distinct"));
 	log_bits(_metadata, self->json);
 	free(self->json);
 	self->json = run_aslr("--samples 2 --exec /no/such/program");
 	EXPECT_EQ(NULL, self->json);
 	EXPECT_NE(NULL, strstr(vml_err, "cannot execute /no/such/program")) TH_LOG("%s", vml_err);
+}
+
+/*
+ * --exec of a dynamically linked program (selftests/dyn_target.c, with
+ * its own interpreter and libc in helpers/lib): read at its entry point,
+ * libc, which only the interpreter maps after the execve, is there in
+ * every sample, and each of the three objects moves from sample to sample.
+ */
+TEST_F(aslr, exec_reports_each_library_at_the_entry_point)
+{
+	static const char *const objects[] = {
+		"/helpers/dyn_target\"", "/helpers/lib/libc.so.6\"", "/helpers/lib/ld-linux-",
+	};
+	char args[256];
+	unsigned int i;
+
+	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 2));
+	snprintf(args, sizeof(args), "--samples %d --exec /opt/vmalens/selftests/helpers/dyn_target",
+		 SWITCH_SAMPLES);
+	self->json = run_aslr(args);
+	ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
+	EXPECT_NE(NULL, strstr(self->json, "\"stopped_at\":\"entry\""));
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		TH_LOG("%s: %ld samples, %ld distinct, %.1f bits", objects[i],
+		       mapping_num(self->json, objects[i], "samples"),
+		       mapping_num(self->json, objects[i], "distinct"),
+		       mapping_double(self->json, objects[i], "bits"));
+		EXPECT_EQ(SWITCH_SAMPLES, mapping_num(self->json, objects[i], "samples"));
+		EXPECT_LT(1, mapping_num(self->json, objects[i], "distinct"));
+	}
 }
 
 /* Unless asked for, neither is sampled: null. */
@@ -420,6 +482,7 @@ TEST_F(aslr, fork_objects_null_unless_asked)
 	self->json = run_aslr("--samples 2");
 	ASSERT_NE(NULL, self->json) TH_LOG("%s", vml_err);
 	EXPECT_NE(NULL, strstr(self->json, "\"fork\":null,\"fork_exec\":null"));
+	EXPECT_NE(NULL, strstr(self->json, "\"stopped_at\":null,\"mappings\":null"));
 }
 
 TEST_HARNESS_MAIN
