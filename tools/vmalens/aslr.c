@@ -354,11 +354,16 @@ static int stop_for_sample(pid_t pid, char **argv, const struct aslr_result *r)
 {
 	if (pid < 0 || wait_stopped(pid, argv[0]))
 		return -1;
-	if (r->entry_stop && aslr_run_to_entry(pid, argv[0])) {
+	if (!r->entry_stop)
+		return 0;
+	switch (aslr_run_to_entry(pid, argv[0])) {
+	case 0:
+		return 0;
+	case -1:
 		finish(pid);
-		return -1;
+		break;
 	}
-	return 0;
+	return -1;
 }
 
 static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result *r)

@@ -108,6 +108,7 @@ enum aslr_verdict aslr_verdict(const struct aslr_stats *s, double expected);
  * a program of vmalens' own ELF class on x86 or arm64.
  */
 bool aslr_entry_stop_works(const char *prog);
+/* 0; or p_err() and -1 (@pid is still to be killed), -2 (it is reaped) */
 int aslr_run_to_entry(pid_t pid, const char *prog);
 
 /* Every named mapping's lowest start, per sample, and their figures. */

@@ -32,6 +32,27 @@ static const unsigned char breakpoint[] = { 0x00, 0x00, 0x20, 0xd4 };
 #define NO_BREAKPOINT
 #endif
 
+/*
+ * How long a sample may take from its execve to its entry point: the
+ * interpreter's work and every library's constructors, which may block.
+ */
+#define ENTRY_TIMEOUT_MS	10000
+
+/* waitpid() for @pid, but give up (0) after ENTRY_TIMEOUT_MS. */
+static pid_t wait_entry(pid_t pid, int *status)
+{
+	int ms;
+	pid_t r;
+
+	for (ms = 0; ms < ENTRY_TIMEOUT_MS; ms++) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r)
+			return r;
+		usleep(1000);
+	}
+	return 0;
+}
+
 /* AT_ENTRY of @pid, from /proc/PID/auxv (native word size); 0 if unknown. */
 static unsigned long auxv_entry(pid_t pid)
 {
@@ -97,19 +118,27 @@ int aslr_run_to_entry(pid_t pid, const char *prog)
 	if (ptrace(PTRACE_POKETEXT, pid, (void *)entry, (void *)word) ||
 	    ptrace(PTRACE_CONT, pid, NULL, NULL))
 		goto fail;
-	if (waitpid(pid, &status, 0) != pid)
+	switch (wait_entry(pid, &status)) {
+	case 0:
+		p_err("%s did not reach its entry point within %d s (a library's constructor waits?)",
+		      prog, ENTRY_TIMEOUT_MS / 1000);
+		return -1;
+	case -1:
 		goto fail;
+	}
 	if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP)
 		return 0;
-	if (WIFEXITED(status))
+	if (WIFEXITED(status)) {
 		p_err("%s exited with %d before its entry point (a library missing?)",
 		      prog, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
+		return -2;
+	}
+	if (WIFSIGNALED(status)) {
 		p_err("%s was killed by signal %d before its entry point", prog,
 		      WTERMSIG(status));
-	else
-		p_err("%s stopped with signal %d before its entry point", prog,
-		      WSTOPSIG(status));
+		return -2;
+	}
+	p_err("%s stopped with signal %d before its entry point", prog, WSTOPSIG(status));
 	return -1;
 fail:
 	p_err("%s: cannot run it to its entry point 0x%lx: %s", prog, entry,
