@@ -408,8 +408,9 @@ TEST_F(aslr, fork_siblings_share_every_bit_compat)
  * region moves, the load base with mmap_rnd_bits; at its entry it has
  * mapped nothing yet (no interpreter either): no mmap_first.  Its named
  * mappings move as the regions do: the program's lowest VMA with
- * start_code, [vdso] with the vdso.  A program that does not exist is an
- * error, exit 1.
+ * start_code, [vdso] with the vdso.  A program that does not exist, or
+ * whose library is missing (its interpreter exits before the entry
+ * point), is an error, exit 1.
  */
 TEST_F(aslr, exec_samples_the_program_given)
 {
@@ -444,6 +445,11 @@ TEST_F(aslr, exec_samples_the_program_given)
 	self->json = run_aslr("--samples 2 --exec /no/such/program");
 	EXPECT_EQ(NULL, self->json);
 	EXPECT_NE(NULL, strstr(vml_err, "cannot execute /no/such/program")) TH_LOG("%s", vml_err);
+	/* a library that is not there: the interpreter exits before the entry */
+	self->json = run_aslr("--samples 2 --exec /opt/vmalens/selftests/helpers/dyn_missing");
+	EXPECT_EQ(NULL, self->json);
+	EXPECT_NE(NULL, strstr(vml_err, "exited with 127 before its entry point"))
+		TH_LOG("%s", vml_err);
 }
 
 /*
