@@ -169,8 +169,8 @@ struct lvma *vma_list_add_rec(struct vma_list *l, const struct vmalens_vma *r,
 	v->vm_flags = r->vm_flags;
 	v->flags = r->flags;
 	v->has_flags = true;
-	v->pkey = pkey_known ? r->pkey : -1;
-	v->has_pkey = pkey_known;
+	if (pkey_known)
+		v->pkey = r->pkey;
 	v->inode = r->inode;
 	v->dev_major = r->dev_major;
 	v->dev_minor = r->dev_minor;

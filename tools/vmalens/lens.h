@@ -208,9 +208,8 @@ struct lvma {
 	uint64_t start, end, offset, vm_flags, inode;
 	uint64_t flags;			/* VMALENS_VMA_F_* */
 	uint32_t dev_major, dev_minor, kind, prot;
-	int32_t pkey;			/* protection key; -1: the kernel has none */
+	int32_t pkey;			/* protection key; -1: none or not known */
 	bool has_flags;			/* flags, vm_flags known (module only) */
-	bool has_pkey;			/* pkey known (module of ABI 4 or later) */
 	char *name;			/* "" for none; owned by the list */
 };
 

@@ -34,6 +34,7 @@ struct lvma *vma_list_add(struct vma_list *l, const char *name)
 	}
 	tmp = &l->v[l->nr];
 	memset(tmp, 0, sizeof(*tmp));
+	tmp->pkey = -1;		/* only the module's records (ABI 4) carry one */
 	tmp->name = strdup(name);
 	if (!tmp->name)
 		return NULL;
@@ -217,7 +218,7 @@ void vma_json_open(const struct vma_list *l, size_t i, uint64_t gap_before)
 	else
 		jsonw_null(json_wtr);
 	jsonw_name(json_wtr, "pkey");
-	if (v->has_pkey && v->pkey >= 0)
+	if (v->pkey >= 0)
 		jsonw_int(json_wtr, v->pkey);
 	else
 		jsonw_null(json_wtr);

@@ -130,7 +130,7 @@ static const char *flags_cell(const struct lvma *v, char *buf, size_t len)
 		return "-";
 	vma_flag_mnemonics(v->flags, buf, len);
 	used = strlen(buf);
-	if (v->has_pkey && v->pkey > 0 && used < len)
+	if (v->pkey > 0 && used < len)
 		snprintf(buf + used, len - used, " pk:%d", v->pkey);
 	return buf;
 }
