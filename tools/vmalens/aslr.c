@@ -44,7 +44,8 @@ struct sample {
 	bool compat;
 };
 
-static double now(void)
+/* Seconds on the monotonic clock. */
+double aslr_now(void)
 {
 	struct timespec ts;
 
@@ -381,7 +382,7 @@ static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result
 	 * where there is one) while this one is read, so reading costs
 	 * little beyond the fork+exec+stop that sampling needs anyway.
 	 */
-	t0 = now();
+	t0 = aslr_now();
 	next = spawn(argv, trace);
 	for (i = 0; i < n; i++) {
 		pid = next;
@@ -402,7 +403,7 @@ static int sample_all(int fd, char **argv, bool trace, int n, struct aslr_result
 		finish(pid);
 		set_add(&ss, &s);
 	}
-	r->sample_secs = (now() - t0) / n;
+	r->sample_secs = (aslr_now() - t0) / n;
 	r->nsamples = n;
 	r->compat = ss.compat;
 	set_stats(&ss, r->st, &r->heap_abs);
@@ -547,7 +548,7 @@ out:
 static int bench_bare(char **argv, bool trace, int n, const struct aslr_result *r,
 		      double *secs)
 {
-	double t0 = now();
+	double t0 = aslr_now();
 	pid_t pid;
 	int i;
 
@@ -557,7 +558,7 @@ static int bench_bare(char **argv, bool trace, int n, const struct aslr_result *
 			return -1;
 		finish(pid);
 	}
-	*secs = (now() - t0) / n;
+	*secs = (aslr_now() - t0) / n;
 	return 0;
 }
 

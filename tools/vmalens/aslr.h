@@ -107,6 +107,7 @@ enum aslr_verdict aslr_verdict(const struct aslr_stats *s, double expected);
  * run to its entry point (AT_ENTRY) by a breakpoint there, where possible:
  * a program of vmalens' own ELF class on x86 or arm64.
  */
+double aslr_now(void);		/* seconds, CLOCK_MONOTONIC */
 bool aslr_entry_stop_works(const char *prog);
 /* 0; or p_err() and -1 (@pid is still to be killed), -2 (it is reaped) */
 int aslr_run_to_entry(pid_t pid, const char *prog);

@@ -38,19 +38,28 @@ static const unsigned char breakpoint[] = { 0x00, 0x00, 0x20, 0xd4 };
  */
 #define ENTRY_TIMEOUT_MS	10000
 
-/* waitpid() for @pid, but give up (0) after ENTRY_TIMEOUT_MS. */
+/*
+ * waitpid() for @pid, but give up (0) after ENTRY_TIMEOUT_MS by the clock.
+ * The first polls come quickly (most samples reach their entry within a
+ * few milliseconds, and each sample's wait adds to the cost ratio), the
+ * later ones every 2 ms.
+ */
 static pid_t wait_entry(pid_t pid, int *status)
 {
-	int ms;
+	double deadline = aslr_now() + ENTRY_TIMEOUT_MS / 1000.0;
+	useconds_t nap = 20;
 	pid_t r;
 
-	for (ms = 0; ms < ENTRY_TIMEOUT_MS; ms++) {
+	for (;;) {
 		r = waitpid(pid, status, WNOHANG);
 		if (r)
 			return r;
-		usleep(1000);
+		if (aslr_now() >= deadline)
+			return 0;
+		usleep(nap);
+		if (nap < 2000)
+			nap *= 2;
 	}
-	return 0;
 }
 
 /* AT_ENTRY of @pid, from /proc/PID/auxv (native word size); 0 if unknown. */
