@@ -10,6 +10,7 @@
 #ifndef _VMALENS_COMPAT_H
 #define _VMALENS_COMPAT_H
 
+#include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
@@ -17,8 +18,10 @@
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mman.h>
+#include <linux/mmap_lock.h>
 #include <linux/mount.h>
 #include <linux/pkeys.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include <linux/shmem_fs.h>
@@ -197,6 +200,93 @@ vmalens_vma_before(struct mm_struct *mm, unsigned long addr)
 		return vma->vm_prev;
 	last = rb_last(&mm->mm_rb);
 	return last ? rb_entry(last, struct vm_area_struct, vm_rb) : NULL;
+}
+#endif
+
+/*
+ * A VMA read under its own lock, not the mmap lock: the target's mmap(),
+ * which takes the mmap lock for writing, then never waits for a reader
+ * (only a writer that changes that very VMA does, for one VMA's copy).
+ * 6.4 added per-VMA locks; only 7.x exports lock_vma_under_rcu() (6.12
+ * has it, unexported), and 7.x's /proc/PID/maps reads the same way
+ * through lock_next_vma(), which is not exported.
+ */
+#ifdef VMALENS_HAVE_LOCK_VMA_UNDER_RCU
+#define VMALENS_PER_VMA_LOCK	1
+
+/*
+ * Where the first VMA from @addr on starts (at or above @addr if @above,
+ * else the one that ends above it), from the maple tree under RCU: the
+ * entry is not dereferenced, and the answer is only a hint until the VMA
+ * there is locked. False if there is no such VMA.
+ */
+static inline bool vmalens_find_vma_start_rcu(struct mm_struct *mm,
+					      unsigned long addr, bool above,
+					      unsigned long *start)
+{
+	MA_STATE(mas, &mm->mm_mt, addr, addr);
+	void *entry;
+
+	rcu_read_lock();
+	entry = mas_find(&mas, ULONG_MAX);
+	if (entry && above && mas.index < addr)
+		entry = mas_find(&mas, ULONG_MAX);
+	*start = max(mas.index, addr);
+	rcu_read_unlock();
+	return entry;
+}
+
+/**
+ * vmalens_lock_vma_from() - the first VMA from @addr on, read-locked
+ * @mm:    the mm, pinned by the caller (mmget), its mmap lock not held
+ * @addr:  where to look from
+ * @above: the VMA must start at or above @addr; else it ends above it
+ *
+ * Return: the VMA, read-locked until vmalens_unlock_vma(); NULL if there
+ * is none; ERR_PTR(-EAGAIN) if it could not be locked (a writer is
+ * changing it, or it moved between the lookup and the lock): read it
+ * under the mmap lock instead.
+ */
+static inline struct vm_area_struct *
+vmalens_lock_vma_from(struct mm_struct *mm, unsigned long addr, bool above)
+{
+	struct vm_area_struct *vma;
+	unsigned long start;
+
+	if (!vmalens_find_vma_start_rcu(mm, addr, above, &start))
+		return NULL;
+	vma = lock_vma_under_rcu(mm, start);
+	if (!vma)
+		return ERR_PTR(-EAGAIN);
+	if (above && vma->vm_start < addr) {	/* grew down across @addr */
+		vma_end_read(vma);
+		return ERR_PTR(-EAGAIN);
+	}
+	return vma;
+}
+
+static inline void vmalens_unlock_vma(struct vm_area_struct *vma)
+{
+	vma_end_read(vma);
+}
+#else
+#define VMALENS_PER_VMA_LOCK	0
+
+static inline bool vmalens_find_vma_start_rcu(struct mm_struct *mm,
+					      unsigned long addr, bool above,
+					      unsigned long *start)
+{
+	return true;
+}
+
+static inline struct vm_area_struct *
+vmalens_lock_vma_from(struct mm_struct *mm, unsigned long addr, bool above)
+{
+	return ERR_PTR(-EAGAIN);
+}
+
+static inline void vmalens_unlock_vma(struct vm_area_struct *vma)
+{
 }
 #endif
 

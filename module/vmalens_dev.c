@@ -16,6 +16,7 @@
 
 #include "uapi/vmalens.h"
 #include "vmalens.h"
+#include "vmalens_compat.h"
 
 /**
  * vmalens_get_request_size() - read and check the size of a request
@@ -56,6 +57,7 @@ static long vmalens_ioctl_version(void __user *uarg)
 	v.abi_version = VMALENS_ABI_VERSION;
 	v.page_size = PAGE_SIZE;
 	strscpy(v.version, VMALENS_VERSION, sizeof(v.version));
+	v.features = VMALENS_PER_VMA_LOCK ? VMALENS_FEATURE_PER_VMA_LOCK : 0;
 	if (copy_to_user(uarg, &v, min_t(u64, usize, sizeof(v))))
 		return -EFAULT;
 	return 0;

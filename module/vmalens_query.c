@@ -6,7 +6,9 @@
  * kernel memory; names are formatted and everything is copied to the user
  * after it is dropped (a fault on the caller's buffer may need the lock of
  * the caller's own mm, which can be the target's). Files are pinned with
- * get_file() across that window.
+ * get_file() across that window. Where the kernel lets a module lock one
+ * VMA (7.x), the walk takes no mmap lock at all: each VMA is copied under
+ * its own read lock, as 7.x's /proc/PID/maps reads.
  */
 #include <linux/dcache.h>
 #include <linux/file.h>
@@ -15,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -193,18 +196,20 @@ struct vmas_walk {
 };
 
 /*
- * Copy a batch of up to @max VMAs from @addr on; returns how many, and in
- * @more whether another VMA followed the batch when it was taken. The
- * batch ends early when a writer waits for the lock (the target's own
- * mmap, say): the caller takes the lock again for the rest, after it.
+ * Copy a batch of up to @max VMAs from @addr on under the mmap lock;
+ * returns how many, and in @more whether another VMA followed the batch
+ * when it was taken. The batch ends early when a writer waits for the
+ * lock (the target's own mmap, say): the caller takes the lock again for
+ * the rest, after it.
  *
  * A batch that @resumes one before it, under a new hold of the lock,
  * leaves out a VMA that now straddles @addr: it was mapped, moved or
  * grown while the lock was given up, after the records below @addr were
  * taken, and it would overlap them.
  */
-static int snap_batch(struct mm_struct *mm, unsigned long addr, bool resumes,
-		      struct vma_snap *snaps, unsigned int max, bool *more)
+static int snap_batch_locked(struct mm_struct *mm, unsigned long addr,
+			     bool resumes, struct vma_snap *snaps,
+			     unsigned int max, bool *more)
 {
 	struct vmalens_vma_iter it;
 	struct vm_area_struct *vma;
@@ -225,6 +230,55 @@ static int snap_batch(struct mm_struct *mm, unsigned long addr, bool resumes,
 	*more = vma;
 	mmap_read_unlock(mm);
 	return n;
+}
+
+/*
+ * The same batch with each VMA under its own read lock and the mmap lock
+ * never taken (VMALENS_PER_VMA_LOCK). Each record is one consistent VMA;
+ * between two VMAs the tree may change, and the rule for a straddling
+ * VMA is the one above, applied at every step. Returns -EAGAIN if not
+ * even the first VMA could be locked; a batch cut short by a VMA that
+ * could not be locked is resumed, from there, by the caller.
+ */
+static int snap_batch_per_vma(struct mm_struct *mm, unsigned long addr,
+			      bool resumes, struct vma_snap *snaps,
+			      unsigned int max, bool *more)
+{
+	struct vm_area_struct *vma;
+	unsigned long next;
+	unsigned int n = 0;
+
+	if (!VMALENS_PER_VMA_LOCK)
+		return -EAGAIN;
+	*more = true;
+	while (n < max) {
+		vma = vmalens_lock_vma_from(mm, addr, resumes || n);
+		if (IS_ERR(vma))
+			return n ? n : PTR_ERR(vma);
+		if (!vma) {
+			*more = false;
+			return n;
+		}
+		snap_vma(vma, &snaps[n++]);
+		addr = vma->vm_end;
+		vmalens_unlock_vma(vma);
+	}
+	*more = vmalens_find_vma_start_rcu(mm, addr, true, &next);
+	return n;
+}
+
+static int snap_batch(struct mm_struct *mm, unsigned long addr, bool resumes,
+		      struct vma_snap *snaps, unsigned int max, bool *more)
+{
+	int n;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	n = snap_batch_per_vma(mm, addr, resumes, snaps, max, more);
+	if (n != -EAGAIN)
+		return n;
+	return snap_batch_locked(mm, addr, resumes, snaps, max, more);
 }
 
 /* The name of @s, computing a file's path once for its run of VMAs. */

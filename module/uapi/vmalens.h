@@ -41,7 +41,7 @@
  * Readers check it with VMALENS_IOC_VERSION, or in
  * /sys/class/misc/vmalens/abi_version (no debugfs needed).
  */
-#define VMALENS_ABI_VERSION	4
+#define VMALENS_ABI_VERSION	5
 
 #define VMALENS_DEVICE		"/dev/vmalens"
 
@@ -372,10 +372,12 @@ struct vmalens_vma {
  * The lock on the target's address space is taken and dropped per batch
  * of at most 64 VMAs, and given up sooner when the target (or anyone)
  * waits to write, so a large process is read as /proc/PID/maps is: each
- * batch is consistent, the whole may see concurrent changes. The records
- * stay sorted and never overlap: a VMA mapped, moved or grown across the
- * point where the walk took the lock again is left out (it was not there
- * when the records before that point were taken).
+ * batch is consistent, the whole may see concurrent changes. Where the
+ * kernel allows it (VMALENS_FEATURE_PER_VMA_LOCK) that lock is not taken:
+ * each VMA is read under its own lock, and each record is consistent. The
+ * records stay sorted and never overlap: a VMA mapped, moved or grown
+ * across the point where the walk took the lock again is left out (it was
+ * not there when the records before that point were taken).
  * Returns 0 even when the buffers filled before the VMAs ran out (resume
  * at @next); -ENOSPC if not even one VMA's name fits in the names buffer.
  */
@@ -435,6 +437,8 @@ struct vmalens_query {
  * @abi_version: out: the module's VMALENS_ABI_VERSION
  * @page_size:	out: bytes per page of the running kernel
  * @version:	out: the module's version string, NUL-terminated
+ * @features:	out: VMALENS_FEATURE_* of this module on this kernel
+ *		(ABI 5; a caller that passes the first size does not get it)
  *
  * Needs no pid and no debugfs; the same facts are in
  * /sys/module/vmalens/version and /sys/class/misc/vmalens/abi_version.
@@ -445,9 +449,18 @@ struct vmalens_version {
 	__u32 abi_version;
 	__u64 page_size;
 	char version[32];
+	__u64 features;
 };
 
 #define VMALENS_VERSION_SIZE_VER0	56	/* sizeof first version */
+#define VMALENS_VERSION_SIZE_VER1	64	/* adds features */
+
+/*
+ * vmalens_version.features: VMALENS_IOC_VMAS reads each VMA under that
+ * VMA's own lock and never takes the mmap lock, so the target's mmap
+ * does not wait for it (7.x: lock_vma_under_rcu() is exported)
+ */
+#define VMALENS_FEATURE_PER_VMA_LOCK	0x01ULL
 
 /* --- VMALENS_IOC_ASLR ----------------------------------------------------- */
 
