@@ -829,14 +829,18 @@ TEST_F_TIMEOUT(cli, version_reports_module_abi, 300)
 	struct json_object *o, *m;
 	struct run r = { 0 };
 	char why[1024] = "", want[64];
+	bool plain_per_vma;
 
-	snprintf(want, sizeof(want), "(abi %d)\n", VMALENS_ABI_VERSION);
+	snprintf(want, sizeof(want), "(abi %d)", VMALENS_ABI_VERSION);
 	run_cli(&r, NULL, "version", NULL);
 	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
 	EXPECT_EQ(2, count_lines(r.out, NULL)) TH_LOG("%s", r.out);
 	EXPECT_NE(NULL, strstr(r.out, "\nmodule v")) TH_LOG("%s", r.out);
 	EXPECT_NE(NULL, strstr(strstr(r.out, "\n") ?: r.out, want)) TH_LOG("%s", r.out);
 	EXPECT_EQ(NULL, strstr(r.out, "mismatch")) TH_LOG("%s", r.out);
+	plain_per_vma = strstr(r.out, ", reads VMAs under per-VMA locks\n");
+	EXPECT_TRUE(plain_per_vma || strstr(r.out, ", reads VMAs under the mmap lock\n"))
+		TH_LOG("%s", r.out);
 
 	run_cli(&r, NULL, "--json", "version", NULL);
 	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
@@ -847,6 +851,11 @@ TEST_F_TIMEOUT(cli, version_reports_module_abi, 300)
 	EXPECT_EQ(VMALENS_ABI_VERSION, json_object_get_int(jget(m, "abi"))) TH_LOG("%s", r.out);
 	EXPECT_STREQ("ioctl", jstr_or(m, "source")) TH_LOG("%s", r.out);
 	EXPECT_EQ(getpagesize(), json_object_get_int(jget(m, "page_size"))) TH_LOG("%s", r.out);
+	/* the walk's lock, the same in both forms */
+	ASSERT_TRUE(json_object_is_type(jget(m, "per_vma_lock"), json_type_boolean))
+		TH_LOG("%s", r.out);
+	EXPECT_EQ(plain_per_vma, json_object_get_boolean(jget(m, "per_vma_lock")))
+		TH_LOG("%s", r.out);
 	json_object_put(o);
 
 	/* without debugfs: the same answer */

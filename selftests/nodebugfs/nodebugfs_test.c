@@ -421,7 +421,7 @@ TEST_F_TIMEOUT(cli, version, 120)
 	struct json_object *o, *m;
 
 	ASSERT_NE(NULL, r);
-	snprintf(want, sizeof(want), "(abi %d)\n", VMALENS_ABI_VERSION);
+	snprintf(want, sizeof(want), "(abi %d)", VMALENS_ABI_VERSION);
 	run_cli(r, "version", NULL);
 	ASSERT_EQ(0, r->status) TH_LOG("%s", r->err);
 	EXPECT_NE(NULL, strstr(r->out, "\nmodule v")) TH_LOG("%s", r->out);

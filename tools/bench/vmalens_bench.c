@@ -805,7 +805,8 @@ static void out_system(void)
 	out("page_size", "%ld", page_size);
 	out("quick", "%d", opt.quick);
 	if (devfd >= 0 && !ioctl(devfd, VMALENS_IOC_VERSION, &v))
-		out("module", "%s abi %u", v.version, v.abi_version);
+		out("module", "%s abi %u%s", v.version, v.abi_version,
+		    v.features & VMALENS_FEATURE_PER_VMA_LOCK ? ", per-VMA locks" : "");
 	else
 		out("module", "na");
 }

@@ -234,6 +234,7 @@ struct module_info {
 	char version[32];
 	int abi;
 	uint64_t page_size;		/* 0: unknown (sysfs has none) */
+	int per_vma_lock;		/* VMAS without the mmap lock; -1: unknown */
 	int dev_err;			/* why the ioctl was not used, or 0 */
 };
 
@@ -267,6 +268,7 @@ static void module_info_read(struct module_info *m)
 
 	memset(m, 0, sizeof(*m));
 	m->abi = -1;
+	m->per_vma_lock = -1;
 	fd = dev_open();
 	if (fd >= 0) {
 		err = dev_version(fd, &v);
@@ -277,6 +279,9 @@ static void module_info_read(struct module_info *m)
 			snprintf(m->version, sizeof(m->version), "%s", v.version);
 			m->abi = v.abi_version;
 			m->page_size = v.page_size;
+			if (v.abi_version >= 5)	/* features came with ABI 5 */
+				m->per_vma_lock = !!(v.features &
+						     VMALENS_FEATURE_PER_VMA_LOCK);
 			return;
 		}
 		m->dev_err = -err;	/* ENOTTY: a module older than the ioctl */
@@ -319,6 +324,11 @@ static void version_json(const struct module_info *m)
 		jsonw_uint(json_wtr, m->page_size);
 	else
 		jsonw_null(json_wtr);
+	jsonw_name(json_wtr, "per_vma_lock");
+	if (m->per_vma_lock >= 0)
+		jsonw_bool(json_wtr, m->per_vma_lock);
+	else
+		jsonw_null(json_wtr);
 	jsonw_string_field(json_wtr, "source", m->source);
 	jsonw_end_object(json_wtr);
 	jsonw_end_object(json_wtr);
@@ -338,6 +348,10 @@ static void version_plain(const struct module_info *m)
 		       m->abi != VMALENS_ABI_VERSION ? " -- abi mismatch" : "");
 	else
 		printf(" (abi unknown: no %s; older than this tool?)", SYS_ABI_VERSION);
+	if (m->per_vma_lock == 1)
+		printf(", reads VMAs under per-VMA locks");
+	else if (!m->per_vma_lock)
+		printf(", reads VMAs under the mmap lock");
 	if (m->dev_err == ENOTTY)
 		printf(", from sysfs: the module does not know VMALENS_IOC_VERSION");
 	else if (m->dev_err)
