@@ -485,6 +485,78 @@ TEST_F(wedged, layout_is_killable)
 	EXPECT_TRUE(wait_exit(pid, 2.0, &status));
 }
 
+/* Whether the module reads VMAS under per-VMA locks; -errno if unknown. */
+static int per_vma_walk(int fd)
+{
+	struct vmalens_version v = { .size = sizeof(v) };
+
+	if (ioctl(fd, VMALENS_IOC_VERSION, &v))
+		return -errno;
+	return !!(v.features & VMALENS_FEATURE_PER_VMA_LOCK);
+}
+
+/* A child that walks @target's VMAs into shared @recs; exits 0 on success. */
+static pid_t walk_in_child(pid_t target, struct vmalens_vmas *req,
+			   struct vmalens_vma *recs, uint32_t cap)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		int fd = open(VMALENS_DEVICE, O_RDWR);
+
+		_exit(fd >= 0 && !do_vmas(fd, target, 0, recs, cap, req) ? 0 : 1);
+	}
+	return pid;
+}
+
+/*
+ * With per-VMA locks (7.x) the walk never takes the mmap lock, so a writer
+ * that holds it does not hold the walk up: every VMA comes back, sorted.
+ * Elsewhere the walk waits for the lock, killably.
+ */
+TEST_F(wedged, vmas_walks_past_the_lock_or_waits_killably)
+{
+	const uint32_t cap = 4096;
+	struct vmalens_vmas *req;
+	struct vmalens_vma *recs;
+	int dev = open(VMALENS_DEVICE, O_RDWR), per_vma, status;
+	uint32_t i, sorted = 1;
+	bool ended;
+	pid_t pid;
+
+	ASSERT_LE(0, dev);
+	per_vma = per_vma_walk(dev);
+	close(dev);
+	ASSERT_LE(0, per_vma) TH_LOG("VMALENS_IOC_VERSION: %s", strerror(-per_vma));
+	req = mmap(NULL, sizeof(*req) + cap * sizeof(*recs), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, req);
+	recs = (struct vmalens_vma *)(req + 1);
+	pid = walk_in_child(self->w.target, req, recs, cap);
+	ASSERT_LT(0, pid);
+	ended = wait_exit(pid, 2.0, &status);
+	if (!per_vma) {
+		EXPECT_FALSE(ended) TH_LOG("the walk did not wait for the wedged lock");
+		kill(pid, SIGKILL);
+		EXPECT_TRUE(ended || wait_exit(pid, 2.0, &status))
+			TH_LOG("the waiting walk did not end on SIGKILL");
+		TH_LOG("the walk waits for the mmap lock (no per-VMA locks here)");
+		munmap(req, sizeof(*req) + cap * sizeof(*recs));
+		return;
+	}
+	if (!ended)
+		kill(pid, SIGKILL);
+	ASSERT_TRUE(ended) TH_LOG("the walk waited for the wedged mmap lock");
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_LE(5, req->vma_count);
+	EXPECT_EQ(0, req->next);
+	for (i = 1; i < req->vma_count; i++)
+		sorted &= recs[i - 1].end <= recs[i].start && recs[i].start < recs[i].end;
+	EXPECT_TRUE(sorted);
+	TH_LOG("%u VMAs read while the mmap lock was held for writing", req->vma_count);
+	munmap(req, sizeof(*req) + cap * sizeof(*recs));
+}
+
 /* --- settings come from the kernel, not from the caller's /proc ------------- */
 
 static int layout_in_child(int dev, struct vmalens_mm_layout *out,
