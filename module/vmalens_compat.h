@@ -215,54 +215,47 @@ vmalens_vma_before(struct mm_struct *mm, unsigned long addr)
 #define VMALENS_PER_VMA_LOCK	1
 
 /*
- * Where the first VMA from @addr on starts (at or above @addr if @above,
- * else the one that ends above it), from the maple tree under RCU: the
- * entry is not dereferenced, and the answer is only a hint until the VMA
- * there is locked. False if there is no such VMA.
+ * Where up to @cap VMAs from @addr on start, in @starts (the first starts
+ * at or above @addr if @above, else it is the one that ends above it),
+ * read from the maple tree in one RCU section: the entries are not
+ * dereferenced, and the addresses are only hints until the VMA there is
+ * locked. Returns how many were found.
  */
-static inline bool vmalens_find_vma_start_rcu(struct mm_struct *mm,
-					      unsigned long addr, bool above,
-					      unsigned long *start)
+static inline unsigned int vmalens_find_vma_starts_rcu(struct mm_struct *mm,
+						       unsigned long addr,
+						       bool above,
+						       unsigned long *starts,
+						       unsigned int cap)
 {
 	MA_STATE(mas, &mm->mm_mt, addr, addr);
+	unsigned int n = 0;
 	void *entry;
 
 	rcu_read_lock();
 	entry = mas_find(&mas, ULONG_MAX);
 	if (entry && above && mas.index < addr)
 		entry = mas_find(&mas, ULONG_MAX);
-	*start = max(mas.index, addr);
+	while (entry && n < cap) {
+		starts[n++] = max(mas.index, addr);
+		entry = mas_find(&mas, ULONG_MAX);
+	}
 	rcu_read_unlock();
-	return entry;
+	return n;
 }
 
 /**
- * vmalens_lock_vma_from() - the first VMA from @addr on, read-locked
- * @mm:    the mm, pinned by the caller (mmget), its mmap lock not held
- * @addr:  where to look from
- * @above: the VMA must start at or above @addr; else it ends above it
+ * vmalens_lock_vma_at() - the VMA that covers @addr, read-locked
+ * @mm:   the mm, pinned by the caller (mmget), its mmap lock not held
+ * @addr: an address, found by vmalens_find_vma_starts_rcu()
  *
- * Return: the VMA, read-locked until vmalens_unlock_vma(); NULL if there
- * is none; ERR_PTR(-EAGAIN) if it could not be locked (a writer is
- * changing it, or it moved between the lookup and the lock): read it
- * under the mmap lock instead.
+ * Return: the VMA, read-locked until vmalens_unlock_vma(), or NULL if it
+ * could not be locked (a writer is changing it) or is no longer there:
+ * the caller reads it under the mmap lock instead.
  */
 static inline struct vm_area_struct *
-vmalens_lock_vma_from(struct mm_struct *mm, unsigned long addr, bool above)
+vmalens_lock_vma_at(struct mm_struct *mm, unsigned long addr)
 {
-	struct vm_area_struct *vma;
-	unsigned long start;
-
-	if (!vmalens_find_vma_start_rcu(mm, addr, above, &start))
-		return NULL;
-	vma = lock_vma_under_rcu(mm, start);
-	if (!vma)
-		return ERR_PTR(-EAGAIN);
-	if (above && vma->vm_start < addr) {	/* grew down across @addr */
-		vma_end_read(vma);
-		return ERR_PTR(-EAGAIN);
-	}
-	return vma;
+	return lock_vma_under_rcu(mm, addr);
 }
 
 static inline void vmalens_unlock_vma(struct vm_area_struct *vma)
@@ -272,17 +265,19 @@ static inline void vmalens_unlock_vma(struct vm_area_struct *vma)
 #else
 #define VMALENS_PER_VMA_LOCK	0
 
-static inline bool vmalens_find_vma_start_rcu(struct mm_struct *mm,
-					      unsigned long addr, bool above,
-					      unsigned long *start)
+static inline unsigned int vmalens_find_vma_starts_rcu(struct mm_struct *mm,
+						       unsigned long addr,
+						       bool above,
+						       unsigned long *starts,
+						       unsigned int cap)
 {
-	return true;
+	return 0;
 }
 
 static inline struct vm_area_struct *
-vmalens_lock_vma_from(struct mm_struct *mm, unsigned long addr, bool above)
+vmalens_lock_vma_at(struct mm_struct *mm, unsigned long addr)
 {
-	return ERR_PTR(-EAGAIN);
+	return NULL;
 }
 
 static inline void vmalens_unlock_vma(struct vm_area_struct *vma)
