@@ -207,55 +207,92 @@ vmalens_vma_before(struct mm_struct *mm, unsigned long addr)
  * A VMA read under its own lock, not the mmap lock: the target's mmap(),
  * which takes the mmap lock for writing, then never waits for a reader
  * (only a writer that changes that very VMA does, for one VMA's copy).
- * 6.4 added per-VMA locks; only 7.x exports lock_vma_under_rcu() (6.12
- * has it, unexported), and 7.x's /proc/PID/maps reads the same way
- * through lock_next_vma(), which is not exported.
+ * 7.x's /proc/PID/maps reads this way, through lock_next_vma(), which is
+ * not exported. 6.4 added per-VMA locks: 7.x exports lock_vma_under_rcu()
+ * and hides vma_start_read(); 6.4 to 6.12 export neither but have
+ * vma_start_read() and vma_end_read() inline in mm.h.
+ *
+ * A walk steps the maple tree under rcu_read_lock() (held by the caller
+ * across the walk) and locks each VMA it meets; whatever it finds is only
+ * a hint until the VMA is locked and checked.
  */
-#ifdef VMALENS_HAVE_LOCK_VMA_UNDER_RCU
+#if defined(VMALENS_HAVE_LOCK_VMA_UNDER_RCU)
 #define VMALENS_PER_VMA_LOCK	1
 
 /*
- * Where up to @cap VMAs from @addr on start, in @starts (the first starts
- * at or above @addr if @above, else it is the one that ends above it),
- * read from the maple tree in one RCU section: the entries are not
- * dereferenced, and the addresses are only hints until the VMA there is
- * locked. Returns how many were found.
+ * 7.x: VMAs are SLAB_TYPESAFE_BY_RCU, so the entry is not read at all;
+ * lock_vma_under_rcu() looks its start up again and checks what it finds.
  */
-static inline unsigned int vmalens_find_vma_starts_rcu(struct mm_struct *mm,
-						       unsigned long addr,
-						       bool above,
-						       unsigned long *starts,
-						       unsigned int cap)
+static inline struct vm_area_struct *
+vmalens_lock_found_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+		       unsigned long start)
 {
-	MA_STATE(mas, &mm->mm_mt, addr, addr);
-	unsigned int n = 0;
-	void *entry;
+	return lock_vma_under_rcu(mm, start);
+}
+#elif defined(CONFIG_PER_VMA_LOCK) && defined(VMALENS_HAVE_VMA_DETACHED)
+#define VMALENS_PER_VMA_LOCK	1
 
-	rcu_read_lock();
-	entry = mas_find(&mas, ULONG_MAX);
-	if (entry && above && mas.index < addr)
-		entry = mas_find(&mas, ULONG_MAX);
-	while (entry && n < cap) {
-		starts[n++] = max(mas.index, addr);
-		entry = mas_find(&mas, ULONG_MAX);
+/*
+ * 6.4-6.12: lock the entry itself, with the checks lock_vma_under_rcu()
+ * (mm/memory.c, unexported) makes after its mas_walk() in 6.12; 6.4-6.7
+ * also limit it to anonymous VMAs, a page fault's need and not a
+ * reader's. VMAs are freed after an RCU grace period, so the entry can
+ * be read until it is locked. One that was detached meanwhile is not
+ * looked for again as the kernel does: the caller falls back.
+ */
+static inline struct vm_area_struct *
+vmalens_lock_found_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+		       unsigned long start)
+{
+	if (!vma_start_read(vma))
+		return NULL;
+	if (vma->detached || start < vma->vm_start || start >= vma->vm_end) {
+		vma_end_read(vma);
+		return NULL;
 	}
-	rcu_read_unlock();
-	return n;
+	return vma;
+}
+#else
+#define VMALENS_PER_VMA_LOCK	0
+#endif
+
+#if VMALENS_PER_VMA_LOCK
+struct vmalens_vma_walk {
+	struct mm_struct *mm;
+	struct vma_iterator vmi;
+};
+
+/* Start a walk at @addr; the caller holds rcu_read_lock() throughout. */
+static inline void vmalens_walk_init(struct vmalens_vma_walk *w,
+				     struct mm_struct *mm, unsigned long addr)
+{
+	w->mm = mm;
+	vma_iter_init(&w->vmi, mm, addr);
 }
 
 /**
- * vmalens_lock_vma_at() - the VMA that covers @addr, read-locked
- * @mm:   the mm, pinned by the caller (mmget), its mmap lock not held
- * @addr: an address, found by vmalens_find_vma_starts_rcu()
+ * vmalens_walk_lock_next() - the walk's next VMA, read-locked
+ * @w: the walk, under rcu_read_lock()
  *
- * Return: the VMA, read-locked until vmalens_unlock_vma(), or NULL if it
- * could not be locked (a writer is changing it) or is no longer there:
- * the caller reads it under the mmap lock instead.
+ * Return: the VMA, locked until vmalens_unlock_vma(); NULL at the end;
+ * ERR_PTR(-EAGAIN) if it could not be locked (a writer is changing it,
+ * or it moved since the tree was read): read it under the mmap lock.
  */
 static inline struct vm_area_struct *
-vmalens_lock_vma_at(struct mm_struct *mm, unsigned long addr)
+vmalens_walk_lock_next(struct vmalens_vma_walk *w)
 {
-	return lock_vma_under_rcu(mm, addr);
+	struct vm_area_struct *vma = vma_next(&w->vmi);
+
+	if (!vma)
+		return NULL;
+	vma = vmalens_lock_found_vma(w->mm, vma, w->vmi.mas.index);
+	return vma ?: ERR_PTR(-EAGAIN);
+}
+
+/* Whether the walk has another VMA, without locking it. */
+static inline bool vmalens_walk_has_next(struct vmalens_vma_walk *w)
+{
+	return vma_next(&w->vmi);
 }
 
 static inline void vmalens_unlock_vma(struct vm_area_struct *vma)
@@ -263,21 +300,23 @@ static inline void vmalens_unlock_vma(struct vm_area_struct *vma)
 	vma_end_read(vma);
 }
 #else
-#define VMALENS_PER_VMA_LOCK	0
+struct vmalens_vma_walk {
+};
 
-static inline unsigned int vmalens_find_vma_starts_rcu(struct mm_struct *mm,
-						       unsigned long addr,
-						       bool above,
-						       unsigned long *starts,
-						       unsigned int cap)
+static inline void vmalens_walk_init(struct vmalens_vma_walk *w,
+				     struct mm_struct *mm, unsigned long addr)
 {
-	return 0;
 }
 
 static inline struct vm_area_struct *
-vmalens_lock_vma_at(struct mm_struct *mm, unsigned long addr)
+vmalens_walk_lock_next(struct vmalens_vma_walk *w)
 {
-	return NULL;
+	return ERR_PTR(-EAGAIN);
+}
+
+static inline bool vmalens_walk_has_next(struct vmalens_vma_walk *w)
+{
+	return false;
 }
 
 static inline void vmalens_unlock_vma(struct vm_area_struct *vma)

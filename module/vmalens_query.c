@@ -178,7 +178,6 @@ static void put_snaps(struct vma_snap *snaps, unsigned int n)
  * @cap:	the caller's record capacity
  * @names_cap:	the caller's names buffer size
  * @snaps:	the current batch
- * @starts:	where the batch's VMAs start, for a walk under per-VMA locks
  * @recs:	the batch's records, laid out as the caller's array
  * @path_buf:	scratch for d_path()
  * @last_file:	the file whose path @last_name holds (in @path_buf), so
@@ -190,7 +189,6 @@ struct vmas_walk {
 	u32 cap;
 	u64 names_cap;
 	struct vma_snap *snaps;
-	unsigned long *starts;
 	struct vmalens_vma *recs;
 	char *path_buf;
 	const struct file *last_file;
@@ -236,40 +234,51 @@ static int snap_batch_locked(struct mm_struct *mm, unsigned long addr,
 
 /*
  * The same batch with each VMA under its own read lock and the mmap lock
- * never taken (VMALENS_PER_VMA_LOCK): where the VMAs start is read from
- * the tree first, into @starts (room for @max + 1: the one after the
- * batch says whether there is more), and each is then locked and copied.
- * Each record is one consistent VMA; between two VMAs the tree may
- * change, and the rule for a straddling VMA is the one above, applied at
- * every step. A VMA that cannot be locked (a writer is changing it) ends
- * the batch, and the caller resumes there; -EAGAIN if it is the first,
- * and the caller reads the batch under the mmap lock.
+ * never taken (VMALENS_PER_VMA_LOCK): one step through the tree under
+ * RCU, locking and copying each VMA on the way. Each record is one
+ * consistent VMA; between two VMAs the tree may change, and the rule for
+ * a straddling VMA is the one above, applied at every step. A VMA that
+ * cannot be locked (a writer is changing it) ends the batch, and the
+ * caller resumes there; -EAGAIN if it is the first, and the caller reads
+ * the batch under the mmap lock.
  */
 static int snap_batch_per_vma(struct mm_struct *mm, unsigned long addr,
 			      bool resumes, struct vma_snap *snaps,
-			      unsigned long *starts, unsigned int max,
-			      bool *more)
+			      unsigned int max, bool *more)
 {
+	struct vmalens_vma_walk walk;
 	struct vm_area_struct *vma;
-	unsigned int i, nr, n = 0;
+	bool skip_straddler = resumes;
+	unsigned int n = 0;
 
 	if (!VMALENS_PER_VMA_LOCK)
 		return -EAGAIN;
-	nr = vmalens_find_vma_starts_rcu(mm, addr, resumes, starts, max + 1);
-	for (i = 0; i < nr && n < max; i++) {
-		vma = vmalens_lock_vma_at(mm, starts[i]);
-		if (!vma)
+	*more = true;
+	rcu_read_lock();
+	vmalens_walk_init(&walk, mm, addr);
+	while (n < max) {
+		vma = vmalens_walk_lock_next(&walk);
+		if (IS_ERR(vma))
 			break;
+		if (!vma) {
+			*more = false;
+			break;
+		}
 		if ((resumes || n) && vma->vm_start < addr) {
-			vmalens_unlock_vma(vma);	/* grew across @addr */
-			break;
+			vmalens_unlock_vma(vma);
+			if (n || !skip_straddler)
+				break;		/* grew across @addr: resume */
+			skip_straddler = false;
+			continue;
 		}
 		snap_vma(vma, &snaps[n++]);
 		addr = vma->vm_end;
 		vmalens_unlock_vma(vma);
 	}
-	*more = i < nr;
-	return n || !nr ? n : -EAGAIN;
+	if (n == max)
+		*more = vmalens_walk_has_next(&walk);
+	rcu_read_unlock();
+	return n || !*more ? n : -EAGAIN;
 }
 
 static int snap_batch(struct vmas_walk *w, struct mm_struct *mm,
@@ -281,8 +290,7 @@ static int snap_batch(struct vmas_walk *w, struct mm_struct *mm,
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	cond_resched();
-	n = snap_batch_per_vma(mm, addr, resumes, w->snaps, w->starts, max,
-			       more);
+	n = snap_batch_per_vma(mm, addr, resumes, w->snaps, max, more);
 	if (n != -EAGAIN)
 		return n;
 	return snap_batch_locked(mm, addr, resumes, w->snaps, max, more);
@@ -405,7 +413,6 @@ static int check_vmas_request(const struct vmalens_vmas *r)
 static void vmas_walk_free(struct vmas_walk *w)
 {
 	kfree(w->snaps);
-	kfree(w->starts);
 	kfree(w->recs);
 	kfree(w->path_buf);
 }
@@ -413,10 +420,9 @@ static void vmas_walk_free(struct vmas_walk *w)
 static int vmas_walk_alloc(struct vmas_walk *w)
 {
 	w->snaps = kmalloc_array(VMAS_BATCH, sizeof(*w->snaps), GFP_KERNEL);
-	w->starts = kmalloc_array(VMAS_BATCH + 1, sizeof(*w->starts), GFP_KERNEL);
 	w->recs = kmalloc_array(VMAS_BATCH, sizeof(*w->recs), GFP_KERNEL);
 	w->path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (w->snaps && w->starts && w->recs && w->path_buf)
+	if (w->snaps && w->recs && w->path_buf)
 		return 0;
 	vmas_walk_free(w);
 	return -ENOMEM;

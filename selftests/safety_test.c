@@ -510,9 +510,9 @@ static pid_t walk_in_child(pid_t target, struct vmalens_vmas *req,
 }
 
 /*
- * With per-VMA locks (7.x) the walk never takes the mmap lock, so a writer
- * that holds it does not hold the walk up: every VMA comes back, sorted.
- * Elsewhere the walk waits for the lock, killably.
+ * With per-VMA locks (6.12 and 7.3 here) the walk never takes the mmap
+ * lock, so a writer that holds it does not hold the walk up: every VMA
+ * comes back, sorted. Elsewhere (5.10, 6.1) it waits for it, killably.
  */
 TEST_F(wedged, vmas_walks_past_the_lock_or_waits_killably)
 {

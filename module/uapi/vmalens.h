@@ -458,7 +458,7 @@ struct vmalens_version {
 /*
  * vmalens_version.features: VMALENS_IOC_VMAS reads each VMA under that
  * VMA's own lock and never takes the mmap lock, so the target's mmap
- * does not wait for it (7.x: lock_vma_under_rcu() is exported)
+ * does not wait for it (kernels with CONFIG_PER_VMA_LOCK: 6.4 and later)
  */
 #define VMALENS_FEATURE_PER_VMA_LOCK	0x01ULL
 
