@@ -160,6 +160,7 @@ int vmalens_dev_init(void);
 void vmalens_dev_exit(void);
 
 /* vmalens_query.c */
+void vmalens_query_init(void);
 long vmalens_ioctl_vmas(const struct file *file, void __user *uarg);
 long vmalens_ioctl_query(const struct file *file, void __user *uarg);
 

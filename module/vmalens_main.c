@@ -80,6 +80,7 @@ static int __init vmalens_init(void)
 	err = vmalens_injected_failure();
 	if (err)
 		goto exit_settings;
+	vmalens_query_init();
 	err = vmalens_dev_init();	/* last: ioctls may arrive from here on */
 	if (err)
 		goto exit_settings;

@@ -13,6 +13,7 @@
 #include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/init.h>
 #include <linux/kdev_t.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -103,8 +104,8 @@ static const struct {
 	{ VMALENS_VM_MAYBE_GUARD, VMALENS_VMA_F_MAYBE_GUARD },
 };
 
-/* The kernel's vm_flags in vmalens' own, stable numbering. */
-static u64 vma_stable_flags(vm_flags_t vm_flags)
+/* The kernel's vm_flags in vmalens' own, stable numbering: by the table. */
+static u64 __init vma_stable_flags_slow(vm_flags_t vm_flags)
 {
 	u64 flags = 0;
 	unsigned int i;
@@ -113,6 +114,38 @@ static u64 vma_stable_flags(vm_flags_t vm_flags)
 		if (vm_flags & stable_flags[i].vm)
 			flags |= stable_flags[i].stable;
 	return flags;
+}
+
+/*
+ * The same, a byte of vm_flags at a time: stable_by_byte[i][b] is what
+ * byte i of vm_flags stands for when it is b. A pass over stable_flags[]
+ * for every VMA cost a bulk export a third of its time under TCG.
+ */
+static u64 stable_by_byte[sizeof(vm_flags_t)][256] __ro_after_init;
+
+static u64 vma_stable_flags(vm_flags_t vm_flags)
+{
+	u64 flags = 0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(vm_flags); i++, vm_flags >>= 8)
+		flags |= stable_by_byte[i][vm_flags & 0xff];
+	return flags;
+}
+
+/**
+ * vmalens_query_init() - build the vm_flags translation of the records
+ *
+ * Called once at module init, before the device can take a request.
+ */
+void __init vmalens_query_init(void)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < sizeof(vm_flags_t); i++)
+		for (b = 0; b < 256; b++)
+			stable_by_byte[i][b] =
+				vma_stable_flags_slow((vm_flags_t)b << (8 * i));
 }
 
 static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
