@@ -215,6 +215,43 @@ TEST_F_TIMEOUT(ioctls, vmas_resume_with_tiny_buffers, 300)
 	check_all_records(_metadata, self->dev, self->t.pid, 1, 64);
 }
 
+/*
+ * ->next is 0 exactly when the last VMA is in the records: a buffer with
+ * room for every VMA ends the walk in one call (its last batch fills to
+ * the brim, and the module must look past it); one short of it resumes
+ * after the last record.
+ */
+TEST_F(ioctls, vmas_next_is_zero_exactly_at_the_end)
+{
+	struct vmalens_vma *recs;
+	struct vmalens_vmas req;
+	struct maps m;
+	uint32_t cap;
+
+	ASSERT_EQ(0, read_maps(self->t.pid, &m));
+	ASSERT_LT(2, m.n);
+	recs = calloc(m.n, sizeof(*recs));
+	ASSERT_NE(NULL, recs);
+	for (cap = m.n - 1; cap <= (uint32_t)m.n; cap++) {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.pid = self->t.pid;
+		req.vmas_addr = (uintptr_t)recs;
+		req.vma_size = sizeof(*recs);
+		req.vma_count = cap;
+		ASSERT_EQ(0, ioctl(self->dev, VMALENS_IOC_VMAS, &req)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(cap, req.vma_count);
+		if (cap == (uint32_t)m.n) {
+			EXPECT_EQ(0, req.next) TH_LOG("room for all %d VMAs: next 0x%llx",
+						       m.n, (unsigned long long)req.next);
+		} else {
+			EXPECT_EQ(m.v[cap - 1].end, req.next) TH_LOG("%u of %d VMAs", cap, m.n);
+		}
+	}
+	free(recs);
+	free_maps(&m);
+}
+
 TEST_F(ioctls, vmas_name_buffer_too_small)
 {
 	struct vmalens_vma rec;
