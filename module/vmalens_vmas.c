@@ -3,11 +3,15 @@
  * vmalens: the "vmas" report, /proc/PID/maps plus the kind of each VMA,
  * its raw vm_flags and the gaps between VMAs.
  *
- * Modelled on fs/proc/task_mmu.c: the mmap lock is taken in m_start() and
- * dropped in m_stop(), so it is held only while one seq_file buffer is
- * filled, and the walk resumes by address: *ppos is the end of the last
- * VMA shown (0 at the start), and m_start() re-finds the next VMA with
- * find_vma().
+ * Modelled on fs/proc/task_mmu.c: a read fills one seq_file buffer between
+ * m_start() and m_stop(), and the walk resumes by address: *ppos is the
+ * end of the last VMA shown (0 at the start). Where the kernel has per-VMA
+ * locks (VMALENS_PER_VMA_LOCK), a buffer is filled under rcu_read_lock()
+ * with each VMA read-locked while it is shown, as 7.x's /proc/PID/maps
+ * does, and the target's mmap lock is never taken; a VMA that cannot be
+ * locked ends the read early, and the next read resumes there. Elsewhere,
+ * or when the first VMA of a read cannot be locked, the mmap lock is held
+ * for that one buffer.
  */
 #include <linux/debugfs.h>
 #include <linux/err.h>
@@ -18,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
@@ -27,18 +32,32 @@
 #include "vmalens.h"
 #include "vmalens_compat.h"
 
+/* How the VMAs of one read are held. */
+enum vmas_hold {
+	VMAS_HOLD_NONE,		/* between reads */
+	VMAS_HOLD_PER_VMA,	/* rcu_read_lock(), the shown VMA read-locked */
+	VMAS_HOLD_MMAP,		/* the mmap lock, for reading */
+};
+
 /**
  * struct vmas_file - per open "vmas" file
  * @target:    the process this file reports on, chosen at open or write
- * @mm:        the mm being walked; non-NULL (and read-locked) only
- *             between m_start() and m_stop()
+ * @mm:        the mm being walked; non-NULL only between m_start() and
+ *             m_stop(), held as @hold says
+ * @hold:      how this read holds the VMAs it shows
+ * @walk:      the per-VMA walk of this read (VMAS_HOLD_PER_VMA)
  * @gap_start: end of the VMA before the current one (0 before the first)
+ * @prev_growsup: whether that VMA grows up (VM_GROWSUP; never on x86 or
+ *             arm64), so its guard gap counts in the gap after it
  * @guard_gap: the kernel's stack_guard_gap, in bytes
  */
 struct vmas_file {
 	struct vmalens_pinned target;
 	struct mm_struct *mm;
+	enum vmas_hold hold;
+	struct vmalens_vma_walk walk;
 	unsigned long gap_start;
+	bool prev_growsup;
 	unsigned long guard_gap;
 };
 
@@ -63,7 +82,7 @@ static enum vmalens_vma_kind special_kind(const char *name)
 
 /**
  * vmalens_describe_vma() - how /proc/PID/maps names a VMA, and its kind
- * @vma: the VMA, with its mm's mmap lock held
+ * @vma: the VMA, under its mm's mmap lock or its own read lock
  * @d:   filled in; the strings and the path live as long as the VMA
  *
  * One helper for the text report and the binary ioctls, so both follow
@@ -157,17 +176,12 @@ static void show_map_vma(struct seq_file *m, struct vm_area_struct *vma)
 static unsigned long gap_guard(struct vmas_file *vf,
 			       struct vm_area_struct *vma, unsigned long size)
 {
-	struct vm_area_struct *prev;
 	unsigned long guard = 0;
 
 	if (vma->vm_flags & VM_GROWSDOWN)
 		guard += vf->guard_gap;
-	/* VM_GROWSUP is 0 on x86 and arm64; kept for other arches. */
-	if (VM_GROWSUP && vf->gap_start) {
-		prev = find_vma(vf->mm, vf->gap_start - 1);
-		if (prev && (prev->vm_flags & VM_GROWSUP))
-			guard += vf->guard_gap;
-	}
+	if (vf->prev_growsup)
+		guard += vf->guard_gap;
 	return min(guard, size);
 }
 
@@ -184,10 +198,35 @@ static void show_gap(struct seq_file *m, struct vmas_file *vf,
 	seq_putc(m, '\n');
 }
 
+/*
+ * The first VMA at or above @addr, held as vf->hold then says: under
+ * per-VMA locks where it can be locked, else under the mmap lock.
+ */
+static void *first_vma(struct vmas_file *vf, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	if (VMALENS_PER_VMA_LOCK) {
+		rcu_read_lock();
+		vmalens_walk_init(&vf->walk, vf->mm, addr);
+		vma = vmalens_walk_lock_next(&vf->walk);
+		if (!IS_ERR(vma)) {
+			vf->hold = VMAS_HOLD_PER_VMA;
+			return vma;
+		}
+		rcu_read_unlock();
+	}
+	if (mmap_read_lock_killable(vf->mm))
+		return ERR_PTR(-EINTR);
+	vf->hold = VMAS_HOLD_MMAP;
+	return find_vma(vf->mm, addr);
+}
+
 static void *m_start(struct seq_file *m, loff_t *ppos)
 {
 	struct vmas_file *vf = m->private;
 	struct vmalens_target t;
+	void *vma;
 	int err;
 
 	vf->guard_gap = vmalens_stack_guard_gap();
@@ -198,23 +237,32 @@ static void *m_start(struct seq_file *m, loff_t *ppos)
 	if (err)
 		return ERR_PTR(err);
 	put_task_struct(t.task);
-	if (mmap_read_lock_killable(t.mm)) {
-		mmput(t.mm);
-		return ERR_PTR(-EINTR);
-	}
 	vf->mm = t.mm;
 	vf->gap_start = *ppos;
-	return find_vma(vf->mm, vf->gap_start);
+	if (!*ppos)
+		vf->prev_growsup = false;
+	vma = first_vma(vf, vf->gap_start);
+	if (IS_ERR(vma)) {
+		vf->mm = NULL;
+		mmput(t.mm);
+	}
+	return vma;
 }
 
 static void *m_next(struct seq_file *m, void *v, loff_t *ppos)
 {
 	struct vmas_file *vf = m->private;
-	struct vm_area_struct *vma = v;
+	struct vm_area_struct *vma = v, *next;
 
 	*ppos = vma->vm_end;
 	vf->gap_start = vma->vm_end;
-	return vmalens_next_vma(vf->mm, vma);
+	vf->prev_growsup = vma->vm_flags & VM_GROWSUP;
+	if (vf->hold == VMAS_HOLD_MMAP)
+		return vmalens_next_vma(vf->mm, vma);
+	vmalens_unlock_vma(vma);
+	next = vmalens_walk_lock_next(&vf->walk);
+	/* Being changed: end this read; the next one starts at *ppos. */
+	return IS_ERR(next) ? NULL : next;
 }
 
 static void m_stop(struct seq_file *m, void *v)
@@ -223,7 +271,14 @@ static void m_stop(struct seq_file *m, void *v)
 
 	if (!vf->mm)
 		return;
-	mmap_read_unlock(vf->mm);
+	if (vf->hold == VMAS_HOLD_PER_VMA) {
+		if (!IS_ERR_OR_NULL(v))
+			vmalens_unlock_vma(v);
+		rcu_read_unlock();
+	} else {
+		mmap_read_unlock(vf->mm);
+	}
+	vf->hold = VMAS_HOLD_NONE;
 	mmput(vf->mm);
 	vf->mm = NULL;
 }
