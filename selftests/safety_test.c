@@ -31,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "vmalens.h"
+#include "vm_util.h"
 
 #define DBG		"/sys/kernel/debug/vmalens"
 #define LOCKHOLD	"/sys/kernel/debug/vmalens_lockhold"
@@ -555,6 +556,80 @@ TEST_F(wedged, vmas_walks_past_the_lock_or_waits_killably)
 	EXPECT_TRUE(sorted);
 	TH_LOG("%u VMAs read while the mmap lock was held for writing", req->vma_count);
 	munmap(req, sizeof(*req) + cap * sizeof(*recs));
+}
+
+/* What a child's read of the debugfs "vmas" file saw, in shared memory. */
+struct vmas_read {
+	unsigned int vmas;
+	bool sorted;
+};
+
+/* Read @target's debugfs "vmas" file whole; 0, or -errno. */
+static int read_vmas_file(pid_t target, struct vmas_read *r)
+{
+	unsigned long start, end, prev_end = 0;
+	char *text, *line, *save;
+	int err = vml_read("vmas", target, &text);
+
+	if (err)
+		return err;
+	r->sorted = true;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) != 2)
+			continue;	/* a "-- gap" line */
+		r->sorted &= prev_end <= start && start < end;
+		prev_end = end;
+		r->vmas++;
+	}
+	free(text);
+	return 0;
+}
+
+/*
+ * The same for the debugfs "vmas" file, which people cat in a loop: with
+ * per-VMA locks it reads past a wedged mmap lock, elsewhere it waits for
+ * it killably.
+ */
+TEST_F(wedged, vmas_file_reads_past_the_lock_or_waits_killably)
+{
+	int dev = open(VMALENS_DEVICE, O_RDWR), per_vma, status;
+	struct vmas_read *r;
+	bool ended;
+	pid_t pid;
+
+	ASSERT_LE(0, dev);
+	per_vma = per_vma_walk(dev);
+	close(dev);
+	ASSERT_LE(0, per_vma) TH_LOG("VMALENS_IOC_VERSION: %s", strerror(-per_vma));
+	if (access(DBG "/vmas", R_OK))
+		SKIP(return, "no debugfs");
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	memset(r, 0, sizeof(*r));
+	pid = fork();
+	if (!pid)
+		_exit(read_vmas_file(self->w.target, r) ? 1 : 0);
+	ASSERT_LT(0, pid);
+	ended = wait_exit(pid, 2.0, &status);
+	if (!per_vma) {
+		EXPECT_FALSE(ended) TH_LOG("the read did not wait for the wedged lock");
+		kill(pid, SIGKILL);
+		EXPECT_TRUE(ended || wait_exit(pid, 2.0, &status))
+			TH_LOG("the waiting read did not end on SIGKILL");
+		munmap(r, sizeof(*r));
+		return;
+	}
+	if (!ended)
+		kill(pid, SIGKILL);
+	ASSERT_TRUE(ended) TH_LOG("the read waited for the wedged mmap lock");
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_LE(5, r->vmas);
+	EXPECT_TRUE(r->sorted);
+	TH_LOG("%u VMAs read from debugfs while the mmap lock was held for writing",
+	       r->vmas);
+	munmap(r, sizeof(*r));
 }
 
 /* --- settings come from the kernel, not from the caller's /proc ------------- */
