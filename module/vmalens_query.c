@@ -148,26 +148,44 @@ void __init vmalens_query_init(void)
 				vma_stable_flags_slow((vm_flags_t)b << (8 * i));
 }
 
+/*
+ * Every field of the record is stored one by one, and the name is only
+ * ever read as a string: no memset() of the snap, which the walk paid for
+ * every VMA (a "rep stos" of 184 bytes, one iteration at a time under
+ * QEMU's emulation). The size check makes a new field of the record come
+ * back here.
+ */
 static void snap_vma(struct vm_area_struct *vma, struct vma_snap *s)
 {
+	struct vmalens_vma *rec = &s->rec;
 	struct vmalens_vma_desc d;
 
-	memset(s, 0, sizeof(*s));
-	s->rec.start = vma->vm_start;
-	s->rec.end = vma->vm_end;
-	s->rec.vm_flags = vma->vm_flags;
-	s->rec.prot = vma_prot(vma->vm_flags);
-	s->rec.pkey = vmalens_vma_pkey(vma);
+	BUILD_BUG_ON(sizeof(*rec) != 80);
+	vmalens_describe_vma(vma, &d);
+	rec->start = vma->vm_start;
+	rec->end = vma->vm_end;
+	rec->offset = 0;
+	rec->vm_flags = vma->vm_flags;
+	rec->inode = 0;
+	rec->dev_major = 0;
+	rec->dev_minor = 0;
+	rec->kind = d.kind;
+	rec->prot = vma_prot(vma->vm_flags);
+	rec->name_off = 0;
+	rec->name_len = 0;
+	rec->flags = 0;		/* snap_finish() */
+	rec->pkey = vmalens_vma_pkey(vma);
+	rec->reserved = 0;
 	if (vma->vm_file) {
 		const struct inode *inode = file_user_inode(vma->vm_file);
 
-		s->rec.offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
-		s->rec.inode = inode->i_ino;
-		s->rec.dev_major = MAJOR(inode->i_sb->s_dev);
-		s->rec.dev_minor = MINOR(inode->i_sb->s_dev);
+		rec->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		rec->inode = inode->i_ino;
+		rec->dev_major = MAJOR(inode->i_sb->s_dev);
+		rec->dev_minor = MINOR(inode->i_sb->s_dev);
 	}
-	vmalens_describe_vma(vma, &d);
-	s->rec.kind = d.kind;
+	s->file = NULL;
+	s->name[0] = '\0';
 	if (d.path)
 		s->file = get_file(vma->vm_file);
 	else if (d.anon_prefix)
