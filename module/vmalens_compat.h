@@ -482,6 +482,47 @@ static inline bool vmalens_map_droppable(unsigned long flags)
 #define VMALENS_VM_MTE		0
 #endif
 
+/*
+ * VM_MTE_ALLOWED as mmap() grants it to a new mapping of @file (NULL:
+ * anonymous) on arm64 with MTE: to anonymous mappings
+ * (arch_calc_vm_flag_bits()), to shmem's regular files (tmpfs, memfds:
+ * shmem_mmap() in 5.10, arch_calc_vm_flag_bits() since 6.12's rework and
+ * its backports) and to hugetlbfs where arch_calc_vm_flag_bits() says so
+ * (6.13). shmem_file() calls shmem_mapping(), which 5.10 and 6.1 do not
+ * export: a regular file of a tmpfs superblock is what it finds. Not
+ * /dev/zero: its shared mapping is made shmem only by its ->mmap, after
+ * the flags are set.
+ */
+static inline vm_flags_t vmalens_mte_allowed(const struct file *file)
+{
+#ifdef CONFIG_ARM64_MTE
+	const struct inode *inode;
+
+	if (!file)
+		return VM_MTE_ALLOWED;
+	inode = file_inode(file);
+	if (S_ISREG(inode->i_mode) && inode->i_sb->s_magic == TMPFS_MAGIC)
+		return VM_MTE_ALLOWED;
+#ifdef VMALENS_HAVE_HUGETLB_MTE
+	if (inode->i_sb->s_magic == HUGETLBFS_MAGIC)
+		return VM_MTE_ALLOWED;
+#endif
+#endif
+	return 0;
+}
+
+/*
+ * Where mmap() asks arch_validate_flags(): first thing in mmap_region()
+ * since 6.12's rework of its error paths (backported to 5.10 and 6.1,
+ * with calc_vm_flag_bits() taking the file), after the file's ->mmap
+ * before it.
+ */
+#ifdef VMALENS_HAVE_CALC_VM_FLAG_BITS_FILE
+#define VMALENS_ARCH_FLAGS_FIRST	1
+#else
+#define VMALENS_ARCH_FLAGS_FIRST	0
+#endif
+
 /* 6.3: prctl(PR_SET_MDWE) marks the mm; 7.x reads mm flags through a helper */
 static inline bool vmalens_mm_has_mdwe(const struct mm_struct *mm)
 {

@@ -911,6 +911,20 @@ static int check_mdwe(const struct dryrun_request *dr)
 	return -EACCES;
 }
 
+/*
+ * arch_validate_flags() (5.10 to 7.3; arm64's in asm/mman.h) on the flags
+ * the new mapping would get: with MTE, PROT_MTE on memory that cannot
+ * hold tags is EINVAL. The kernel's own inline helpers compute and judge
+ * the flags; only VM_MTE_ALLOWED is vmalens' (vmalens_mte_allowed()).
+ */
+static int check_arch_flags(const struct dryrun_request *dr)
+{
+	vm_flags_t vm_flags = calc_vm_prot_bits(dr->req.prot, 0) |
+			      vmalens_mte_allowed(dr->file);
+
+	return arch_validate_flags(vm_flags) ? 0 : -EINVAL;
+}
+
 /* Record that @layer refused the mapping, if it did. */
 static int refused_by(struct dryrun_request *dr, u32 layer, int err)
 {
@@ -924,7 +938,9 @@ static int refused_by(struct dryrun_request *dr, u32 layer, int err)
  * address is chosen, in the kernel's order: 6.12's and 7.3's where the
  * memfd seals are checked in do_mmap().  Before, the seals and MDWE came
  * after the commit charge (shmem_mmap(), and 6.3 to 6.11's mmap_region()
- * after ->mmap; no Debian series has MDWE before 6.12).
+ * after ->mmap; no Debian series has MDWE before 6.12).  The arch's
+ * verdict on the flags (PROT_MTE) comes first in mmap_region() since the
+ * 6.12 rework and its backports, last (after ->mmap) before.
  */
 static int check_mapping(struct dryrun_request *dr, unsigned long addr,
 			 unsigned long len, unsigned long flags)
@@ -939,6 +955,8 @@ static int check_mapping(struct dryrun_request *dr, unsigned long addr,
 		ret = refused_by(dr, VMALENS_LAYER_SEAL, check_write_seals(dr, flags));
 	if (!ret && seals_first)
 		ret = refused_by(dr, VMALENS_LAYER_MDWE, check_mdwe(dr));
+	if (!ret && VMALENS_ARCH_FLAGS_FIRST)
+		ret = refused_by(dr, VMALENS_LAYER_ARCH_FLAGS, check_arch_flags(dr));
 	if (!ret)
 		ret = refused_by(dr, VMALENS_LAYER_SEAL,
 				 check_sealed_vmas(dr, addr, len));
@@ -952,6 +970,8 @@ static int check_mapping(struct dryrun_request *dr, unsigned long addr,
 		ret = refused_by(dr, VMALENS_LAYER_SEAL, check_write_seals(dr, flags));
 	if (!ret && !seals_first)
 		ret = refused_by(dr, VMALENS_LAYER_MDWE, check_mdwe(dr));
+	if (!ret && !VMALENS_ARCH_FLAGS_FIRST)
+		ret = refused_by(dr, VMALENS_LAYER_ARCH_FLAGS, check_arch_flags(dr));
 	return ret;
 }
 

@@ -133,6 +133,7 @@ enum vmalens_layer {
 	VMALENS_LAYER_COMMIT	= 7,	/* the commit charge: vm.overcommit_memory */
 	VMALENS_LAYER_SEAL	= 8,	/* memfd write seals, mseal(2)'d VMAs */
 	VMALENS_LAYER_MDWE	= 9,	/* prctl(PR_SET_MDWE): no W+X mapping */
+	VMALENS_LAYER_ARCH_FLAGS = 10,	/* arch_validate_flags: arm64 PROT_MTE */
 };
 
 /* The real mmap picks at random (x86 MAP_32BIT under ASLR). */
