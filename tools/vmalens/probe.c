@@ -20,6 +20,7 @@ static const char *const layer_names[] = {
 	[VMALENS_LAYER_ARCH] = "arch", [VMALENS_LAYER_VMALENS] = "vmalens",
 	[VMALENS_LAYER_LIMITS] = "limits", [VMALENS_LAYER_COMMIT] = "commit",
 	[VMALENS_LAYER_SEAL] = "seal", [VMALENS_LAYER_MDWE] = "mdwe",
+	[VMALENS_LAYER_ARCH_FLAGS] = "arch-flags",
 };
 
 /* The kernel step each layer stands for, for the plain output. */
@@ -34,6 +35,7 @@ static const char *const layer_funcs[] = {
 	[VMALENS_LAYER_COMMIT] = "the commit charge (vm.overcommit_memory, __vm_enough_memory)",
 	[VMALENS_LAYER_SEAL] = "a seal: the memfd's write seals, or a VMA sealed by mseal(2)",
 	[VMALENS_LAYER_MDWE] = "prctl(PR_SET_MDWE): no mapping both writable and executable",
+	[VMALENS_LAYER_ARCH_FLAGS] = "arch_validate_flags(): arm64 PROT_MTE on memory without tags",
 };
 
 static const char *layer_name(uint32_t layer)
