@@ -378,7 +378,7 @@ static void dryrun(pid_t pid, uint64_t *rng, enum iface i)
 	if (!answer(i, ret, errno))
 		return;
 	if (u.error > 0 || u.error < -4095 || u.mode_used > VMALENS_MODE_BOTTOMUP ||
-	    u.layer > VMALENS_LAYER_MDWE ||
+	    u.layer > VMALENS_LAYER_ARCH_FLAGS ||
 	    (u.error && u.addr) ||
 	    (!u.error && (u.addr % C.ps || u.addr + len > C.task_size ||
 			  u.addr < u.gap_start || u.addr + len > u.gap_end ||

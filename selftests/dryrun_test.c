@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <linux/mman.h>
 #include <sys/mman.h>
@@ -421,12 +422,20 @@ static void pick_file(const struct target *t, struct request *r)
 		r->pgoff = rnd_below(FILE_PAGES);
 }
 
+/* arm64's PROT_MTE: asks for tags, which only some memory can hold */
+#define PROT_MTE_ARM64	0x20
+
 static void random_request(const struct target *t, struct request *r)
 {
 	r->len = pick_len(t);
 	r->hint = pick_hint(t, r->len);
 	pick_flags(t, r);
 	pick_file(t, r);
+#ifdef __aarch64__
+	/* ignored without MTE; with it, EINVAL on a file but tmpfs */
+	if (!rnd_below(5))
+		r->prot |= PROT_MTE_ARM64;
+#endif
 	if (t->word_bits == 32) {
 		r->hint &= 0xffffffffULL;
 		r->len &= 0xffffffffULL;
@@ -462,8 +471,8 @@ static void log_mismatch(struct __test_metadata *_metadata, const char *what,
 static int compare_requests(struct __test_metadata *_metadata, int dev,
 			    struct target *t, int n, unsigned int mode)
 {
+	int i, bad = 0, file = 0, approx = 0, tagged = 0, untaggable = 0, ret;
 	struct vmalens_unmapped_area ua;
-	int i, bad = 0, file = 0, approx = 0, ret;
 	struct request r;
 	int64_t real;
 
@@ -471,9 +480,11 @@ static int compare_requests(struct __test_metadata *_metadata, int dev,
 		memset(&r, 0, sizeof(r));
 		random_request(t, &r);
 		file += !(r.flags & MAP_ANONYMOUS);
+		tagged += !!(r.prot & PROT_MTE_ARM64);
 		ret = dryrun(dev, t->pid, &r, mode, &ua);
 		approx += !ret && (ua.result_flags & VMALENS_UA_APPROXIMATE) &&
 			 !ua.error;
+		untaggable += !ret && ua.error && ua.layer == VMALENS_LAYER_ARCH_FLAGS;
 		if (ret) {
 			TH_LOG("ioctl failed: %s", strerror(-ret));
 			return n;
@@ -484,8 +495,10 @@ static int compare_requests(struct __test_metadata *_metadata, int dev,
 			bad++;
 		}
 	}
-	printf("# %d requests (%d of files, %d answers approximate), %d mismatches\n",
-	       n, file, approx, bad);
+	printf("# %d requests (%d of files, %d answers approximate", n, file, approx);
+	if (tagged)
+		printf(", %d with PROT_MTE, %d refused for it", tagged, untaggable);
+	printf("), %d mismatches\n", bad);
 	return bad;
 }
 
@@ -1195,6 +1208,83 @@ TEST_F(badinput, file_checks_match_own_mmap)
 	close(wo);
 	close(nx);
 }
+
+#ifdef __aarch64__
+#define HWCAP2_MTE_ARM64	(1UL << 18)
+#define RAMFS_DIR		"/tmp/vmalens-ramfs"
+
+/*
+ * With MTE, PROT_MTE asks for tags: anonymous memory, tmpfs files and
+ * memfds can hold them, /dev/zero and a file on ramfs cannot (EINVAL,
+ * layer arch-flags). Asked about the test itself and compared with its
+ * own mmap of the same fd right after.
+ */
+TEST_F(badinput, prot_mte_matches_own_mmap)
+{
+	const uint64_t rt = PROT_READ | PROT_MTE_ARM64;
+	char path[] = "/tmp/vmalens-mteXXXXXX";
+	int tmp, mfd, zero, ram, err, refused = 0;
+	unsigned int i;
+	void *p;
+
+	if (!(getauxval(AT_HWCAP2) & HWCAP2_MTE_ARM64))
+		SKIP(return, "no MTE on this CPU");
+	tmp = mkstemp(path);
+	ASSERT_LE(0, tmp);
+	unlink(path);
+	mfd = memfd_create("vmalens-mte", 0);
+	zero = open("/dev/zero", O_RDWR);
+	mkdir(RAMFS_DIR, 0700);
+	ASSERT_EQ(0, mount("ramfs", RAMFS_DIR, "ramfs", 0, NULL));
+	ram = open(RAMFS_DIR "/file", O_RDWR | O_CREAT, 0600);
+	umount2(RAMFS_DIR, MNT_DETACH);		/* the fd keeps it alive */
+	ASSERT_LE(0, mfd);
+	ASSERT_LE(0, zero);
+	ASSERT_LE(0, ram);
+	ASSERT_EQ(0, ftruncate(tmp, page_size()));
+	ASSERT_EQ(0, ftruncate(mfd, page_size()));
+	ASSERT_EQ(0, ftruncate(ram, page_size()));
+	{
+		const struct file_case cases[] = {
+			{ "anonymous private", -1, rt, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0 },
+			{ "anonymous shared", -1, rt, MAP_SHARED | MAP_ANONYMOUS, 0, 0 },
+			{ "tmpfs file, private", tmp, rt, MAP_PRIVATE, 0, 0 },
+			{ "tmpfs file, shared", tmp, rt, MAP_SHARED, 0, 0 },
+			{ "memfd, shared", mfd, rt, MAP_SHARED, 0, 0 },
+			{ "/dev/zero, private", zero, rt, MAP_PRIVATE, 0, 0 },
+			{ "/dev/zero, shared", zero, rt, MAP_SHARED, 0, 0 },
+			{ "ramfs file, private", ram, rt, MAP_PRIVATE, 0, 0 },
+			{ "ramfs file, without PROT_MTE", ram, PROT_READ, MAP_PRIVATE, 0, 0 },
+		};
+
+		for (i = 0; i < ARRAY_SIZE(cases); i++) {
+			self->ua.fd = cases[i].fd;
+			self->ua.prot = cases[i].prot;
+			self->ua.mmap_flags = cases[i].flags;
+			ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua)) TH_LOG("%s", cases[i].what);
+			p = mmap(NULL, page_size(), cases[i].prot, cases[i].flags,
+				 cases[i].fd, 0);
+			err = p == MAP_FAILED ? -errno : 0;
+			if (p != MAP_FAILED)
+				munmap(p, page_size());
+			EXPECT_EQ(err, self->ua.error)
+				TH_LOG("%s: real %d, dry-run %d", cases[i].what, err,
+				       self->ua.error);
+			if (err)
+				EXPECT_EQ(VMALENS_LAYER_ARCH_FLAGS, self->ua.layer)
+					TH_LOG("%s: layer %u", cases[i].what, self->ua.layer);
+			refused += err != 0;
+		}
+		printf("# %u PROT_MTE mappings, %d refused, each as the real mmap\n",
+		       (unsigned int)ARRAY_SIZE(cases), refused);
+		EXPECT_EQ(3, refused);	/* /dev/zero twice, ramfs */
+	}
+	close(tmp);
+	close(mfd);
+	close(zero);
+	close(ram);
+}
+#endif
 
 struct input_case {
 	const char *what;
