@@ -199,54 +199,57 @@ static void show_gap(struct seq_file *m, struct vmas_file *vf,
 }
 
 /*
- * The first VMA at or above @addr, held as vf->hold then says: under
- * per-VMA locks where it can be locked, else under the mmap lock.
+ * The first VMA at or above @addr: under per-VMA locks where it can be
+ * locked, else under the mmap lock; vf->hold says which. Either way the
+ * read goes on under rcu_read_lock(), which m_stop() drops: the per-VMA
+ * walk needs it, and filling one buffer under the mmap lock never sleeps.
  */
 static void *first_vma(struct vmas_file *vf, unsigned long addr)
+	__acquires(RCU)
 {
 	struct vm_area_struct *vma;
 
+	rcu_read_lock();
 	if (VMALENS_PER_VMA_LOCK) {
-		rcu_read_lock();
 		vmalens_walk_init(&vf->walk, vf->mm, addr);
 		vma = vmalens_walk_lock_next(&vf->walk);
 		if (!IS_ERR(vma)) {
 			vf->hold = VMAS_HOLD_PER_VMA;
 			return vma;
 		}
-		rcu_read_unlock();
 	}
-	if (mmap_read_lock_killable(vf->mm))
-		return ERR_PTR(-EINTR);
-	vf->hold = VMAS_HOLD_MMAP;
-	return find_vma(vf->mm, addr);
+	rcu_read_unlock();
+	if (mmap_read_lock_killable(vf->mm)) {
+		vma = ERR_PTR(-EINTR);
+	} else {
+		vf->hold = VMAS_HOLD_MMAP;
+		vma = find_vma(vf->mm, addr);
+	}
+	rcu_read_lock();
+	return vma;
 }
 
 static void *m_start(struct seq_file *m, loff_t *ppos)
+	__acquires(RCU)
 {
 	struct vmas_file *vf = m->private;
 	struct vmalens_target t;
-	void *vma;
 	int err;
 
 	vf->guard_gap = vmalens_stack_guard_gap();
 	/* Access was decided when the process was chosen, as /proc does. */
 	err = vmalens_get_pinned(&vf->target, &t);
-	if (err == -ESRCH && vf->target.pid)
-		return NULL;		/* it exited: the file ends here */
-	if (err)
-		return ERR_PTR(err);
+	if (err) {
+		rcu_read_lock();	/* m_stop() drops it */
+		/* the process exited: the file ends here */
+		return err == -ESRCH && vf->target.pid ? NULL : ERR_PTR(err);
+	}
 	put_task_struct(t.task);
 	vf->mm = t.mm;
 	vf->gap_start = *ppos;
 	if (!*ppos)
 		vf->prev_growsup = false;
-	vma = first_vma(vf, vf->gap_start);
-	if (IS_ERR(vma)) {
-		vf->mm = NULL;
-		mmput(t.mm);
-	}
-	return vma;
+	return first_vma(vf, vf->gap_start);
 }
 
 static void *m_next(struct seq_file *m, void *v, loff_t *ppos)
@@ -266,21 +269,20 @@ static void *m_next(struct seq_file *m, void *v, loff_t *ppos)
 }
 
 static void m_stop(struct seq_file *m, void *v)
+	__releases(RCU)
 {
 	struct vmas_file *vf = m->private;
 
-	if (!vf->mm)
-		return;
-	if (vf->hold == VMAS_HOLD_PER_VMA) {
-		if (!IS_ERR_OR_NULL(v))
-			vmalens_unlock_vma(v);
-		rcu_read_unlock();
-	} else {
+	if (vf->hold == VMAS_HOLD_PER_VMA && !IS_ERR_OR_NULL(v))
+		vmalens_unlock_vma(v);
+	rcu_read_unlock();
+	if (vf->hold == VMAS_HOLD_MMAP)
 		mmap_read_unlock(vf->mm);
-	}
 	vf->hold = VMAS_HOLD_NONE;
-	mmput(vf->mm);
-	vf->mm = NULL;
+	if (vf->mm) {
+		mmput(vf->mm);
+		vf->mm = NULL;
+	}
 }
 
 static int show_vma(struct seq_file *m, void *v)
