@@ -425,6 +425,22 @@ static void pick_file(const struct target *t, struct request *r)
 /* arm64's PROT_MTE: asks for tags, which only some memory can hold */
 #define PROT_MTE_ARM64	0x20
 
+#ifdef __aarch64__
+/*
+ * A shared mapping of /dev/zero that PROT_MTE makes fail corrupts 5.10
+ * kernels without 6.12's mmap_region() error-path rework (arm64-5.10 is
+ * one): shmem_zero_setup() has swapped the VMA's file for a shmem one,
+ * and the error path puts /dev/zero's file a second time, so its count
+ * reaches 0 while the fd still holds it (seen: fget() of that fd spinning
+ * until the soft-lockup watchdog fired). Never asked of the real mmap.
+ */
+static bool mte_breaks_kernel(const struct request *r)
+{
+	return r->fd >= 0 && r->fd == files[F_ZERO] &&
+	       (r->flags & MAP_TYPE) != MAP_PRIVATE;
+}
+#endif
+
 static void random_request(const struct target *t, struct request *r)
 {
 	r->len = pick_len(t);
@@ -433,7 +449,7 @@ static void random_request(const struct target *t, struct request *r)
 	pick_file(t, r);
 #ifdef __aarch64__
 	/* ignored without MTE; with it, EINVAL on a file but tmpfs */
-	if (!rnd_below(5))
+	if (!rnd_below(5) && !mte_breaks_kernel(r))
 		r->prot |= PROT_MTE_ARM64;
 #endif
 	if (t->word_bits == 32) {
@@ -1215,7 +1231,7 @@ TEST_F(badinput, file_checks_match_own_mmap)
 
 /*
  * With MTE, PROT_MTE asks for tags: anonymous memory, tmpfs files and
- * memfds can hold them, /dev/zero and a file on ramfs cannot (EINVAL,
+ * memfds can hold them, private /dev/zero and a file on ramfs cannot (EINVAL,
  * layer arch-flags). Asked about the test itself and compared with its
  * own mmap of the same fd right after.
  */
@@ -1251,8 +1267,8 @@ TEST_F(badinput, prot_mte_matches_own_mmap)
 			{ "tmpfs file, private", tmp, rt, MAP_PRIVATE, 0, 0 },
 			{ "tmpfs file, shared", tmp, rt, MAP_SHARED, 0, 0 },
 			{ "memfd, shared", mfd, rt, MAP_SHARED, 0, 0 },
+			/* not shared: see mte_breaks_kernel() */
 			{ "/dev/zero, private", zero, rt, MAP_PRIVATE, 0, 0 },
-			{ "/dev/zero, shared", zero, rt, MAP_SHARED, 0, 0 },
 			{ "ramfs file, private", ram, rt, MAP_PRIVATE, 0, 0 },
 			{ "ramfs file, without PROT_MTE", ram, PROT_READ, MAP_PRIVATE, 0, 0 },
 		};
@@ -1277,7 +1293,7 @@ TEST_F(badinput, prot_mte_matches_own_mmap)
 		}
 		printf("# %u PROT_MTE mappings, %d refused, each as the real mmap\n",
 		       (unsigned int)ARRAY_SIZE(cases), refused);
-		EXPECT_EQ(3, refused);	/* /dev/zero twice, ramfs */
+		EXPECT_EQ(2, refused);	/* /dev/zero, ramfs */
 	}
 	close(tmp);
 	close(mfd);
