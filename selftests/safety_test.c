@@ -496,6 +496,30 @@ static int per_vma_walk(int fd)
 	return !!(v.features & VMALENS_FEATURE_PER_VMA_LOCK);
 }
 
+/* per_vma_walk(), asked on an open of its own. */
+static int per_vma_walk_now(void)
+{
+	int dev = open(VMALENS_DEVICE, O_RDWR), ret;
+
+	if (dev < 0)
+		return -errno;
+	ret = per_vma_walk(dev);
+	close(dev);
+	return ret;
+}
+
+/* Child @pid, a @what of the wedged target, waits for the lock, killably. */
+static void expect_waits_killably(struct __test_metadata *_metadata, pid_t pid,
+				  bool ended, const char *what)
+{
+	int status;
+
+	EXPECT_FALSE(ended) TH_LOG("the %s did not wait for the wedged lock", what);
+	kill(pid, SIGKILL);
+	EXPECT_TRUE(ended || wait_exit(pid, 2.0, &status))
+		TH_LOG("the waiting %s did not end on SIGKILL", what);
+}
+
 /* A child that walks @target's VMAs into shared @recs; exits 0 on success. */
 static pid_t walk_in_child(pid_t target, struct vmalens_vmas *req,
 			   struct vmalens_vma *recs, uint32_t cap)
@@ -518,16 +542,13 @@ static pid_t walk_in_child(pid_t target, struct vmalens_vmas *req,
 TEST_F(wedged, vmas_walks_past_the_lock_or_waits_killably)
 {
 	const uint32_t cap = 4096;
+	int per_vma = per_vma_walk_now(), status;
 	struct vmalens_vmas *req;
 	struct vmalens_vma *recs;
-	int dev = open(VMALENS_DEVICE, O_RDWR), per_vma, status;
 	uint32_t i, sorted = 1;
 	bool ended;
 	pid_t pid;
 
-	ASSERT_LE(0, dev);
-	per_vma = per_vma_walk(dev);
-	close(dev);
 	ASSERT_LE(0, per_vma) TH_LOG("VMALENS_IOC_VERSION: %s", strerror(-per_vma));
 	req = mmap(NULL, sizeof(*req) + cap * sizeof(*recs), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -537,10 +558,7 @@ TEST_F(wedged, vmas_walks_past_the_lock_or_waits_killably)
 	ASSERT_LT(0, pid);
 	ended = wait_exit(pid, 2.0, &status);
 	if (!per_vma) {
-		EXPECT_FALSE(ended) TH_LOG("the walk did not wait for the wedged lock");
-		kill(pid, SIGKILL);
-		EXPECT_TRUE(ended || wait_exit(pid, 2.0, &status))
-			TH_LOG("the waiting walk did not end on SIGKILL");
+		expect_waits_killably(_metadata, pid, ended, "walk");
 		TH_LOG("the walk waits for the mmap lock (no per-VMA locks here)");
 		munmap(req, sizeof(*req) + cap * sizeof(*recs));
 		return;
@@ -593,14 +611,11 @@ static int read_vmas_file(pid_t target, struct vmas_read *r)
  */
 TEST_F(wedged, vmas_file_reads_past_the_lock_or_waits_killably)
 {
-	int dev = open(VMALENS_DEVICE, O_RDWR), per_vma, status;
+	int per_vma = per_vma_walk_now(), status;
 	struct vmas_read *r;
 	bool ended;
 	pid_t pid;
 
-	ASSERT_LE(0, dev);
-	per_vma = per_vma_walk(dev);
-	close(dev);
 	ASSERT_LE(0, per_vma) TH_LOG("VMALENS_IOC_VERSION: %s", strerror(-per_vma));
 	if (access(DBG "/vmas", R_OK))
 		SKIP(return, "no debugfs");
@@ -614,10 +629,7 @@ TEST_F(wedged, vmas_file_reads_past_the_lock_or_waits_killably)
 	ASSERT_LT(0, pid);
 	ended = wait_exit(pid, 2.0, &status);
 	if (!per_vma) {
-		EXPECT_FALSE(ended) TH_LOG("the read did not wait for the wedged lock");
-		kill(pid, SIGKILL);
-		EXPECT_TRUE(ended || wait_exit(pid, 2.0, &status))
-			TH_LOG("the waiting read did not end on SIGKILL");
+		expect_waits_killably(_metadata, pid, ended, "read");
 		munmap(r, sizeof(*r));
 		return;
 	}
