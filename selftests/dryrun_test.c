@@ -1123,6 +1123,33 @@ struct file_case {
 };
 
 /*
+ * Ask the dry-run about @c for the caller itself, in @ua, then map @c for
+ * real and unmap it: *real is the real mmap's -errno, or 0. Returns the
+ * ioctl's errno, 0 when it answered.
+ */
+static int ask_then_map(int dev, struct vmalens_unmapped_area *ua,
+			const struct file_case *c, int *real)
+{
+	uint64_t len = c->len ? c->len : page_size();
+	void *p;
+	int ret;
+
+	ua->fd = c->fd;
+	ua->prot = c->prot;
+	ua->mmap_flags = c->flags;
+	ua->pgoff = c->pgoff;
+	ua->len = len;
+	ret = ua_ioctl(dev, ua);
+	if (ret)
+		return ret;
+	p = mmap(NULL, len, c->prot, c->flags, c->fd, (off_t)(c->pgoff * page_size()));
+	*real = p == MAP_FAILED ? -errno : 0;
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	return 0;
+}
+
+/*
  * do_mmap()'s file checks, asked about the test itself and compared with
  * its own mmap of the same fd right after: an offset past what a regular
  * file can address (EOVERFLOW), PROT_EXEC on a noexec mount (EPERM), a
@@ -1138,7 +1165,6 @@ TEST_F(badinput, file_checks_match_own_mmap)
 	uint64_t pg = page_size(), last = (uint64_t)LLONG_MAX / pg;
 	int rw, ro, wo, nx, sw, sf, err, refused = 0;
 	unsigned int i;
-	void *p;
 
 	rw = mkstemp(path);
 	ASSERT_LE(0, rw);
@@ -1188,20 +1214,10 @@ TEST_F(badinput, file_checks_match_own_mmap)
 		};
 
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
-			uint64_t len = cases[i].len ? cases[i].len : pg;
 			bool random_enomem;
 
-			self->ua.fd = cases[i].fd;
-			self->ua.prot = cases[i].prot;
-			self->ua.mmap_flags = cases[i].flags;
-			self->ua.pgoff = cases[i].pgoff;
-			self->ua.len = len;
-			ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua)) TH_LOG("%s", cases[i].what);
-			p = mmap(NULL, len, cases[i].prot, cases[i].flags, cases[i].fd,
-				 (off_t)(cases[i].pgoff * pg));
-			err = p == MAP_FAILED ? -errno : 0;
-			if (p != MAP_FAILED)
-				munmap(p, len);
+			ASSERT_EQ(0, ask_then_map(self->dev, &self->ua, &cases[i], &err))
+				TH_LOG("%s", cases[i].what);
 			random_enomem = err == -ENOMEM &&
 					(self->ua.result_flags & VMALENS_UA_RANDOM) &&
 					(self->ua.result_flags & VMALENS_UA_MAY_FAIL);
@@ -1241,7 +1257,6 @@ TEST_F(badinput, prot_mte_matches_own_mmap)
 	char path[] = "/tmp/vmalens-mteXXXXXX";
 	int tmp, mfd, zero, ram, err, refused = 0;
 	unsigned int i;
-	void *p;
 
 	if (!(getauxval(AT_HWCAP2) & HWCAP2_MTE_ARM64))
 		SKIP(return, "no MTE on this CPU");
@@ -1274,15 +1289,8 @@ TEST_F(badinput, prot_mte_matches_own_mmap)
 		};
 
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
-			self->ua.fd = cases[i].fd;
-			self->ua.prot = cases[i].prot;
-			self->ua.mmap_flags = cases[i].flags;
-			ASSERT_EQ(0, ua_ioctl(self->dev, &self->ua)) TH_LOG("%s", cases[i].what);
-			p = mmap(NULL, page_size(), cases[i].prot, cases[i].flags,
-				 cases[i].fd, 0);
-			err = p == MAP_FAILED ? -errno : 0;
-			if (p != MAP_FAILED)
-				munmap(p, page_size());
+			ASSERT_EQ(0, ask_then_map(self->dev, &self->ua, &cases[i], &err))
+				TH_LOG("%s", cases[i].what);
 			EXPECT_EQ(err, self->ua.error)
 				TH_LOG("%s: real %d, dry-run %d", cases[i].what, err,
 				       self->ua.error);
