@@ -12,11 +12,13 @@
  * and the vdso lands where its arch maps it.
  */
 #include <linux/debugfs.h>
+#include <linux/file.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -36,6 +38,7 @@ static const char *const aslr_region_names[VMALENS_ASLR_NR_REGIONS] = {
 	[VMALENS_ASLR_HEAP]		= "heap",
 	[VMALENS_ASLR_EXEC]		= "exec",
 	[VMALENS_ASLR_VDSO]		= "vdso",
+	[VMALENS_ASLR_MMAP_FILE]	= "mmap_file",
 };
 
 /*
@@ -77,6 +80,65 @@ static int aslr_brk_bits(bool compat)
 	return ilog2(vmalens_brk_range(compat)) - PAGE_SHIFT;
 }
 
+/*
+ * How a private mapping of one PMD of @file, without a hint, is aligned:
+ * the lowest address bit its random part can change.  As
+ * __get_unmapped_area() picks the file's get_unmapped_area: @file NULL
+ * stands for a file system that maps through thp_get_unmapped_area().
+ * A shmem file is aligned when its mount asks for huge pages (the "force"
+ * setting of shmem_enabled, for testing only, is not seen); a function
+ * vmalens does not know is reported as page aligned, and @source says so.
+ */
+static int aslr_file_shift(struct file *file, bool compat, const char **source)
+{
+	unsigned long (*get_area)(struct file *file, unsigned long addr,
+				  unsigned long len, unsigned long pgoff,
+				  unsigned long flags);
+	struct shmem_sb_info *sbinfo;
+	struct super_block *sb;
+
+	*source = "mmap_base";
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return PAGE_SHIFT;
+	get_area = file ? file->f_op->get_unmapped_area : thp_get_unmapped_area;
+	if (get_area == thp_get_unmapped_area) {
+		*source = "thp_get_unmapped_area";
+		if ((compat && !VMALENS_THP_ALIGNS_COMPAT) ||
+		    !vmalens_thp_aligns_file(file))
+			return PAGE_SHIFT;
+		return PMD_SHIFT;
+	}
+	if (!get_area) {
+		if (!vmalens_thp_applies(file) ||
+		    (compat && !VMALENS_THP_ALIGNS_COMPAT))
+			return PAGE_SHIFT;
+		*source = "thp_get_unmapped_area";
+		return PMD_SHIFT;
+	}
+	sb = file_inode(file)->i_sb;
+	if (sb->s_magic == RAMFS_MAGIC)		/* mm_get_unmapped_area() */
+		return PAGE_SHIFT;
+	if (sb->s_magic == TMPFS_MAGIC) {
+		/* s_fs_info: SHMEM_SB() of mm/shmem.c, 5.10 to 7.x */
+		sbinfo = sb->s_fs_info;
+		*source = "shmem_get_unmapped_area";
+		return sbinfo->huge ? PMD_SHIFT : PAGE_SHIFT;
+	}
+	*source = "the file's own, not modelled";
+	return PAGE_SHIFT;
+}
+
+/* mmap_base's @rnd random pages, of which alignment to 2^@shift keeps some. */
+static struct aslr_region aslr_file_region(int rnd, struct file *file,
+					   bool compat)
+{
+	struct aslr_region r = { .min_rvs = 1 };
+
+	r.shift = aslr_file_shift(file, compat, &r.source);
+	r.bits = max(rnd - (r.shift - PAGE_SHIFT), 0);
+	return r;
+}
+
 /* One entry of vmalens_aslr.regions; @compat is NULL without compat. */
 static void aslr_fill_region(struct vmalens_aslr_bits *out, int rvs,
 			     const struct aslr_region *native,
@@ -96,8 +158,11 @@ static void aslr_fill_region(struct vmalens_aslr_bits *out, int rvs,
 	strscpy(out->source, native->source, sizeof(out->source));
 }
 
-/* The regions, from the settings aslr_fill() has already stored in @a. */
-static void aslr_fill_regions(struct vmalens_aslr *a)
+/*
+ * The regions, from the settings aslr_fill() has already stored in @a;
+ * @file: the file of the mmap_file region, or NULL.
+ */
+static void aslr_fill_regions(struct vmalens_aslr *a, struct file *file)
 {
 	int rnd = max(a->mmap_rnd_bits, 0), crnd = max(a->mmap_rnd_compat_bits, 0);
 	int stack_bits = aslr_stack_page_bits(false) + aslr_stack_subpage_bits();
@@ -114,6 +179,7 @@ static void aslr_fill_regions(struct vmalens_aslr *a)
 					aslr_stack_page_bits(false) : rnd,
 					PAGE_SHIFT, 1, VMALENS_VDSO_NEAR_STACK ?
 					"vdso_addr" : "mmap_base" },
+		[VMALENS_ASLR_MMAP_FILE] = aslr_file_region(rnd, file, false),
 	};
 	const struct aslr_region compat[VMALENS_ASLR_NR_REGIONS] = {
 		[VMALENS_ASLR_MMAP_BASE] = { crnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
@@ -124,6 +190,7 @@ static void aslr_fill_regions(struct vmalens_aslr *a)
 					"arch_randomize_brk" },
 		[VMALENS_ASLR_EXEC] = { crnd, PAGE_SHIFT, 1, "arch_mmap_rnd" },
 		[VMALENS_ASLR_VDSO] = { crnd, PAGE_SHIFT, 1, "mmap_base" },
+		[VMALENS_ASLR_MMAP_FILE] = aslr_file_region(crnd, file, true),
 	};
 	int i;
 
@@ -135,10 +202,11 @@ static void aslr_fill_regions(struct vmalens_aslr *a)
 }
 
 /*
- * Every output field of @a, for the file and the ioctl alike; @a->size and
- * @a->flags are left as the caller set them.
+ * Every output field of @a, for the debugfs file and the ioctl alike;
+ * @file: see aslr_fill_regions().  The input fields are left as the
+ * caller set them.
  */
-static void aslr_fill(struct vmalens_aslr *a)
+static void aslr_fill(struct vmalens_aslr *a, struct file *file)
 {
 	a->page_size = PAGE_SIZE;
 	a->randomize_va_space = vmalens_sysctl_int("kernel/randomize_va_space");
@@ -155,7 +223,7 @@ static void aslr_fill(struct vmalens_aslr *a)
 	a->brk_range = vmalens_brk_range(false);
 	a->brk_compat_range = vmalens_brk_range(true);
 	memset(a->regions, 0, sizeof(a->regions));
-	aslr_fill_regions(a);
+	aslr_fill_regions(a, file);
 }
 
 static void show_region(struct seq_file *m, const char *name,
@@ -199,25 +267,37 @@ static int aslr_show(struct seq_file *m, void *unused)
 
 	if (!a)
 		return -ENOMEM;
-	aslr_fill(a);
+	aslr_fill(a, NULL);
 	show_aslr(m, a);
 	kfree(a);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aslr);
 
+/* The flags and input fields of @in, whose first @usize bytes came from the caller. */
+static int aslr_check_request(const struct vmalens_aslr *in, u64 usize)
+{
+	if (in->flags & ~VMALENS_ASLR_FILE || in->reserved)
+		return -EINVAL;
+	if ((in->flags & VMALENS_ASLR_FILE) && usize < VMALENS_ASLR_SIZE_VER1)
+		return -EINVAL;
+	return 0;
+}
+
 /**
  * vmalens_ioctl_aslr() - VMALENS_IOC_ASLR
  * @uarg: the caller's struct vmalens_aslr
  *
  * The figures of the debugfs "aslr" file.  They describe the kernel, not a
- * process: no pid, and no permission beyond opening /dev/vmalens.
+ * process: no pid, and no permission beyond opening /dev/vmalens; the
+ * file of VMALENS_ASLR_FILE is one the caller holds open.
  *
  * Return: 0 with the figures copied back, or a negative errno.
  */
 long vmalens_ioctl_aslr(void __user *uarg)
 {
 	struct vmalens_aslr *out;
+	struct file *file = NULL;
 	u64 usize;
 	long err;
 
@@ -230,14 +310,21 @@ long vmalens_ioctl_aslr(void __user *uarg)
 	err = copy_struct_from_user(out, sizeof(*out), uarg, usize);
 	if (err)
 		goto out_free;
-	/* No flag is defined yet: refuse them all, so one can be added. */
-	err = -EINVAL;
-	if (out->flags)
+	err = aslr_check_request(out, usize);
+	if (err)
 		goto out_free;
-	aslr_fill(out);
+	if (out->flags & VMALENS_ASLR_FILE) {
+		file = fget(out->file_fd);
+		err = -EBADF;
+		if (!file)
+			goto out_free;
+	}
+	aslr_fill(out, file);
 	err = 0;
 	if (copy_to_user(uarg, out, min_t(u64, usize, sizeof(*out))))
 		err = -EFAULT;
+	if (file)
+		fput(file);
 out_free:
 	kfree(out);
 	return err;

@@ -365,6 +365,12 @@ static inline bool vmalens_thp_applies(const struct file *file)
 /* before 6.9: the whole of get_unmapped_area() is exported */
 #define VMALENS_HAVE_GET_UNMAPPED_AREA
 #define VMALENS_ANON_THP_ALIGN		0
+
+/* No THP branch of __get_unmapped_area() that a file takes */
+static inline bool vmalens_thp_applies(const struct file *file)
+{
+	return !file && VMALENS_ANON_THP_ALIGN;
+}
 #endif
 
 /*
@@ -687,6 +693,32 @@ static inline unsigned long vmalens_brk_range(bool compat)
 #define VMALENS_THP_ANON_ALIGN_SHIFT	PMD_SHIFT
 #else
 #define VMALENS_THP_ANON_ALIGN_SHIFT	0
+#endif
+
+/*
+ * 5.18 ("mm/readahead: Align file mappings for non-DAX"):
+ * thp_get_unmapped_area() aligns a mapping of a PMD or more of any file;
+ * before, only of a DAX file.  aops->dirty_folio (5.18) is the probe.
+ * @file NULL: a file that is not DAX.
+ */
+static inline bool vmalens_thp_aligns_file(struct file *file)
+{
+#ifdef VMALENS_HAVE_AOPS_DIRTY_FOLIO
+	return true;
+#else
+	return file && IS_ENABLED(CONFIG_FS_DAX_PMD) && IS_DAX(file_inode(file));
+#endif
+}
+
+/*
+ * 6.8: __thp_get_unmapped_area() no longer aligns for 32-bit syscalls,
+ * whose few random bits the PMD alignment took away.  MMF_TOPDOWN (6.9)
+ * is the nearest probe, and no kernel tested is between.
+ */
+#ifdef VMALENS_HAVE_MMF_TOPDOWN
+#define VMALENS_THP_ALIGNS_COMPAT	0
+#else
+#define VMALENS_THP_ALIGNS_COMPAT	1
 #endif
 
 #endif /* _VMALENS_COMPAT_H */

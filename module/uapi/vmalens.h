@@ -41,7 +41,7 @@
  * Readers check it with VMALENS_IOC_VERSION, or in
  * /sys/class/misc/vmalens/abi_version (no debugfs needed).
  */
-#define VMALENS_ABI_VERSION	5
+#define VMALENS_ABI_VERSION	6
 
 #define VMALENS_DEVICE		"/dev/vmalens"
 
@@ -473,8 +473,14 @@ enum vmalens_aslr_region {
 	VMALENS_ASLR_HEAP	= 3,	/* start_brk */
 	VMALENS_ASLR_EXEC	= 4,	/* the load address of a PIE */
 	VMALENS_ASLR_VDSO	= 5,	/* the vDSO */
-	VMALENS_ASLR_NR_REGIONS	= 6,
+	VMALENS_ASLR_MMAP_FILE	= 6,	/* a hintless private mmap of one PMD
+					 * of a file (ABI 6)
+					 */
+	VMALENS_ASLR_NR_REGIONS	= 7,
 };
+
+/* vmalens_aslr.flags: regions[VMALENS_ASLR_MMAP_FILE] is about @file_fd */
+#define VMALENS_ASLR_FILE	0x01U
 
 /**
  * struct vmalens_aslr_bits - the randomization the kernel promises one region
@@ -503,7 +509,7 @@ struct vmalens_aslr_bits {
  *	settings, and the bits each region gets from them (the binary twin
  *	of the debugfs "aslr" file)
  * @size:	in: sizeof(struct vmalens_aslr)
- * @flags:	in: none defined yet, must be 0
+ * @flags:	in: 0 or VMALENS_ASLR_FILE; others are refused (EINVAL)
  * @nr_regions:	out: how many entries of @regions are filled
  * @page_size:	out: bytes per page
  * @randomize_va_space: out: kernel.randomize_va_space
@@ -521,9 +527,21 @@ struct vmalens_aslr_bits {
  * @brk_range:	out: arch_randomize_brk()'s range for a 64-bit process
  * @brk_compat_range: out: the same for a 32-bit process
  * @regions:	out: indexed by enum vmalens_aslr_region
+ * @file_fd:	in: with VMALENS_ASLR_FILE, a file descriptor of the caller
+ *		(EBADF if it is not open; EINVAL if @size is below
+ *		VMALENS_ASLR_SIZE_VER1)
+ * @reserved:	in: 0
  *
  * Settings are read from the kernel itself, never through the caller's
  * view of /proc.
+ *
+ * regions[VMALENS_ASLR_MMAP_FILE] is a private mapping, without a hint,
+ * of one PMD of a file: what a dynamic loader does with a library that
+ * large.  Where the file's get_unmapped_area aligns it to a PMD (ext4,
+ * xfs and btrfs use thp_get_unmapped_area, which does so for every file
+ * since 5.18), the address keeps only the random bits above the PMD
+ * size, and @shift says so.  Without VMALENS_ASLR_FILE the region is
+ * about a file of such a file system.
  */
 struct vmalens_aslr {
 	__u64 size;
@@ -544,9 +562,12 @@ struct vmalens_aslr {
 	__u64 brk_range;
 	__u64 brk_compat_range;
 	struct vmalens_aslr_bits regions[8];
+	__s32 file_fd;
+	__u32 reserved;
 };
 
 #define VMALENS_ASLR_SIZE_VER0		608	/* sizeof first version */
+#define VMALENS_ASLR_SIZE_VER1		616	/* + file_fd (ABI 6) */
 
 /* --- VMALENS_IOC_UNMAPPED_AREA_BATCH ---------------------------------------- */
 
