@@ -14,10 +14,14 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,11 +34,25 @@
 #define DEFAULT_SAMPLES	100
 #define MAX_SAMPLES	100000
 #define ZYGOTE_FD	100		/* as ZYGOTE_FD in sampler/aslr_sampler.c */
+#define FILE_FD		101		/* as FILE_FD in sampler/aslr_sampler.c */
+#define FILE_LEN_FD	102		/* as FILE_LEN_FD in sampler/aslr_sampler.c */
 
 int aslr_samples;
 bool aslr_compat;
 char *aslr_exec;
 bool aslr_fork, aslr_fork_exec;
+
+/*
+ * The file the sampler maps one PMD of, as a dynamic loader maps a
+ * library that large: --file, or this program's own binary, which most
+ * systems keep on the file system of their libraries.
+ */
+static struct {
+	const char *path;
+	dev_t dev;
+	ino_t ino;
+	uint64_t len;
+} mapped_file;
 
 /* One sample: the regions' addresses; has[] false where there is none. */
 struct sample {
@@ -120,6 +138,69 @@ static void finish(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* The start of the sampler's mapping of mapped_file, if it has one. */
+static bool find_file_mapping(const struct vma_list *l, uint64_t *start)
+{
+	size_t i;
+
+	if (!mapped_file.len)
+		return false;
+	for (i = 0; i < l->nr; i++) {
+		const struct lvma *v = &l->v[i];
+
+		if (v->inode == mapped_file.ino && !v->offset &&
+		    v->dev_major == major(mapped_file.dev) &&
+		    v->dev_minor == minor(mapped_file.dev) &&
+		    v->end - v->start >= mapped_file.len) {
+			*start = v->start;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Give every sampler this process starts the file to map and the length:
+ * one PMD.  A page-table page holds page_size / 8 entries of 8 bytes on
+ * every 64-bit architecture, so a PMD maps page_size^2 / 8 bytes (2 MiB
+ * with 4 KiB pages, 32 MiB with 16 KiB); a 32-bit process runs on the
+ * same 64-bit page tables.  Returns the file's descriptor, or p_err() and
+ * -2.
+ */
+static int give_sampler_file(uint64_t page_size)
+{
+	uint32_t len = page_size * (page_size / 8);
+	struct stat st;
+	int fd, lfd;
+
+	fd = open(mapped_file.path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		p_err("cannot open %s: %s", mapped_file.path, strerror(errno));
+		return -2;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		p_err("%s is not a regular file", mapped_file.path);
+		goto err;
+	}
+	lfd = memfd_create("vmalens-aslr-len", 0);
+	if (lfd < 0 || write(lfd, &len, sizeof(len)) != sizeof(len) ||
+	    dup2(lfd, FILE_LEN_FD) != FILE_LEN_FD || dup2(fd, FILE_FD) != FILE_FD) {
+		p_err("cannot hand %s to the sampler: %s", mapped_file.path,
+		      strerror(errno));
+		if (lfd >= 0)
+			close(lfd);
+		goto err;
+	}
+	close(lfd);
+	mapped_file.dev = st.st_dev;
+	mapped_file.ino = st.st_ino;
+	mapped_file.len = len;
+	return fd;
+err:
+	close(fd);
+	return -2;
+}
+
 /*
  * Read one stopped process's regions, and its named mappings into @ns
  * unless it is NULL; p_err() and -1 on failure.
@@ -148,6 +229,7 @@ static int read_sample(int fd, pid_t pid, struct sample *s, struct named_set *ns
 
 	if (dev_vmas(fd, pid, &l))
 		goto out;
+	s->has[REG_MMAP_FILE] = find_file_mapping(&l, &s->v[REG_MMAP_FILE]);
 	s->has[REG_MMAP_FIRST] =
 		aslr_mmap_first(&l, lay.mmap_base, lay.layout != VMALENS_MODE_BOTTOMUP,
 				lay.start_code, &s->v[REG_MMAP_FIRST]);
@@ -209,6 +291,7 @@ struct aslr_result {
 	double expected[REG_NR];
 	long configured[REG_NR];	/* -1: no sysctl claims a value */
 	const char *note[REG_NR];
+	char file_note[160];
 	enum aslr_verdict verdict[REG_NR];
 	int nsamples;
 	bool compat;
@@ -232,6 +315,26 @@ static int log2_floor(uint64_t x)
 	return b;
 }
 
+/*
+ * The mmap_file region keeps mmap_base's randomness above the alignment
+ * the file's get_unmapped_area gives it: say how many bits that costs.
+ */
+static void file_note(const struct vmalens_aslr *t, struct aslr_result *r,
+		      long rnd)
+{
+	const struct vmalens_aslr_bits *tr = &t->regions[REG_MMAP_FILE];
+	int shift = r->compat ? tr->compat_shift : tr->shift;
+	int lost = shift - log2_floor(t->page_size);
+
+	r->configured[REG_MMAP_FILE] = rnd;
+	if (lost <= 0)
+		return;
+	snprintf(r->file_note, sizeof(r->file_note),
+		 "%s aligns a mapping of a PMD or more to %llu KiB: %d of the %ld bits are lost",
+		 tr->source, 1ULL << (shift - 10), lost, rnd);
+	r->note[REG_MMAP_FILE] = r->file_note;
+}
+
 /* Expected bits of each region, from the module's figures. */
 static void expect(const struct vmalens_aslr *t, struct aslr_result *r,
 		   uint64_t p_align)
@@ -248,6 +351,7 @@ static void expect(const struct vmalens_aslr *t, struct aslr_result *r,
 		    !strcmp(tr->source, "mmap_base"))
 			r->configured[i] = rnd;
 	}
+	file_note(t, r, rnd);
 	/*
 	 * binfmt_elf aligns a PIE's load address to its largest p_align
 	 * (arm64 toolchains use 64 KiB): that clears the low random bits.
@@ -782,6 +886,9 @@ static void print_json(const struct vmalens_aslr *t, const struct aslr_result *r
 		jsonw_uint_field(json_wtr, "samples", s->n);
 		json_estimators(s);
 		json_double(json_wtr, "theoretical_bits", r->expected[i]);
+		jsonw_hex_field(json_wtr, "theoretical_align",
+				1ULL << (r->compat ? t->regions[i].compat_shift :
+					 t->regions[i].shift));
 		jsonw_name(json_wtr, "configured_bits");
 		if (r->configured[i] >= 0)
 			jsonw_int(json_wtr, r->configured[i]);
@@ -825,6 +932,32 @@ static void print_json(const struct vmalens_aslr *t, const struct aslr_result *r
 	jsonw_end_object(json_wtr);
 }
 
+/*
+ * The file for the mmap_file region, handed to the samplers; -1 where the
+ * module is too old to judge it (before ABI 6: the region check says so),
+ * or p_err() and -2.
+ */
+static int sampler_file(int dev_fd)
+{
+	static char self[PATH_MAX];
+	struct vmalens_version v;
+	ssize_t n;
+
+	if (dev_version(dev_fd, &v) || v.abi_version < 6)
+		return -1;
+	mapped_file.path = lopt.file;
+	if (!mapped_file.path) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0) {
+			p_err("cannot read /proc/self/exe: %s", strerror(errno));
+			return -2;
+		}
+		self[n] = '\0';
+		mapped_file.path = self;
+	}
+	return give_sampler_file(getpagesize());
+}
+
 int do_aslr(int argc, char **argv)
 {
 	char sampler[PATH_MAX], **pargv = NULL;
@@ -832,6 +965,7 @@ int do_aslr(int argc, char **argv)
 	struct vmalens_aslr t;
 	struct aslr_result *r = NULL;
 	int n = aslr_samples ? aslr_samples : DEFAULT_SAMPLES, i, fd, ret = EXIT_ERR;
+	int file_fd = -1;
 	bool trace = aslr_exec != NULL;
 
 	if (n < 2 || n > MAX_SAMPLES)
@@ -844,10 +978,18 @@ int do_aslr(int argc, char **argv)
 	if (aslr_exec && (aslr_fork || aslr_fork_exec))
 		return usage_err("aslr", "--fork and --fork-exec fork the sampler; not with --exec");
 
+	if (aslr_exec && lopt.file)
+		return usage_err("aslr", "--file is what the sampler maps; not with --exec");
+
 	fd = dev_open_or_explain();
 	if (fd < 0)
 		return EXIT_ERR;
-	if (dev_aslr(fd, &t))
+	if (!aslr_exec) {
+		file_fd = sampler_file(fd);
+		if (file_fd == -2)
+			goto out;
+	}
+	if (dev_aslr(fd, file_fd, &t))
 		goto out;
 	if (t.nr_regions < REG_NR) {
 		p_err("VMALENS_IOC_ASLR reported %u regions, this tool needs %d; check: %s version",
@@ -897,6 +1039,10 @@ int do_aslr(int argc, char **argv)
 		named_set_compute(r->named);
 	for (i = 0; i < REG_NR; i++)
 		r->verdict[i] = aslr_verdict(&r->st[i], r->expected[i]);
+	/* The kernel's own alignment gives it fewer bits than configured. */
+	i = REG_MMAP_FILE;
+	if (r->verdict[i] == VERDICT_OK && r->expected[i] < r->configured[i] - 1)
+		r->verdict[i] = VERDICT_WEAKER;
 	if (json_output)
 		print_json(&t, r, pargv[0]);
 	else
@@ -904,6 +1050,8 @@ int do_aslr(int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	close(fd);
+	if (file_fd >= 0)
+		close(file_fd);
 	if (r)
 		named_set_free(r->named);
 	free(r);

@@ -12,7 +12,7 @@
 #include "aslr.h"
 
 const char *const aslr_region_names[REG_NR] = {
-	"mmap_base", "mmap_first", "stack", "heap", "exec", "vdso",
+	"mmap_base", "mmap_first", "stack", "heap", "exec", "vdso", "mmap_file",
 };
 
 const char *const aslr_verdict_names[] = {

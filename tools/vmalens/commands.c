@@ -62,7 +62,7 @@ static const struct option tasks_opts[] = {
 static const struct option aslr_opts[] = {
 	OPT_VALUE("samples", OPT_SAMPLES), OPT_FLAG("compat", OPT_COMPAT),
 	OPT_VALUE("exec", OPT_EXEC), OPT_FLAG("fork", OPT_FORK), OPT_FLAG("fork-exec", OPT_FORK_EXEC),
-	{ 0 }
+	OPT_VALUE("file", OPT_FILE), { 0 }
 };
 
 const struct option global_opts[] = {
@@ -146,7 +146,7 @@ const struct cmd main_cmds[] = {
 	  "  grown, shrunk, moved and changed (perms, offset, path, kind).\n"
 	  "  Exits 0 if the same, 1 if different, 2 on trouble, as diff(1).\n" },
 	{ "aslr", do_aslr, aslr_opts,
-	  "[--samples N] [--compat] [--fork] [--fork-exec] | --exec PROGRAM [-- ARGS]",
+	  "[--samples N] [--compat] [--fork] [--fork-exec] [--file FILE] | --exec PROGRAM [-- ARGS]",
 	  "measure the address-space randomisation of fresh processes",
 	  "  Starts N fresh processes (default 100: a tiny static PIE sampler, its\n"
 	  "  32-bit twin with --compat, or PROGRAM run to its entry point), reads\n"
@@ -162,7 +162,11 @@ const struct cmd main_cmds[] = {
 	  "  --fork: also N children forked, without exec, from one exec'd sampler\n"
 	  "  (as Android apps are from zygote): the bits each region varies by\n"
 	  "  between siblings, and how many they share.  --fork-exec: the same\n"
-	  "  parent's children exec the sampler again before they are read.\n" },
+	  "  parent's children exec the sampler again before they are read.\n"
+	  "  mmap_file: the sampler maps one PMD of FILE (default: the vmalens\n"
+	  "  binary) as a loader maps a library that large; where the file\n"
+	  "  system aligns that to the PMD size (ext4, xfs, btrfs since 5.18)\n"
+	  "  the kernel itself gives it fewer bits than mmap_rnd_bits.\n" },
 	{ "version", do_version, NULL, "",
 	  "show the versions of this tool and of the loaded module",
 	  "  Asks /dev/vmalens (VMALENS_IOC_VERSION); without access to it, reads\n"

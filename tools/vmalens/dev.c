@@ -120,12 +120,16 @@ int dev_version(int fd, struct vmalens_version *v)
 	return 0;
 }
 
-int dev_aslr(int fd, struct vmalens_aslr *a)
+int dev_aslr(int fd, int file_fd, struct vmalens_aslr *a)
 {
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
+	if (file_fd >= 0) {
+		a->flags = VMALENS_ASLR_FILE;
+		a->file_fd = file_fd;
+	}
 	if (ioctl(fd, VMALENS_IOC_ASLR, a)) {
 		explain_ioctl_error(errno, "VMALENS_IOC_ASLR");
 		return -1;

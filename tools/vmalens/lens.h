@@ -251,7 +251,8 @@ int dev_vmas(int fd, pid_t pid, struct vma_list *l);
 int dev_query(int fd, pid_t pid, uint64_t addr, bool or_next,
 	      struct vmalens_query *q, char *name, size_t name_len);
 int dev_dryrun(int fd, struct vmalens_unmapped_area *ua);
-int dev_aslr(int fd, struct vmalens_aslr *a);
+/* @file_fd: the file of the mmap_file region (ABI 6), or -1 */
+int dev_aslr(int fd, int file_fd, struct vmalens_aslr *a);
 /* Quiet, for version's fallback: 0 or -errno. */
 int dev_version(int fd, struct vmalens_version *v);
 /*

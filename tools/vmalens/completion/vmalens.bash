@@ -17,7 +17,7 @@ _vmalens_cmd_opts()
 	vmas)	echo "--no-gaps --filter --range --perm --bytes --distance" ;;
 	probe)	echo "--len --hint --flags --pgoff --file --mode" ;;
 	tasks)	echo "--sort --bytes" ;;
-	aslr)	echo "--samples --compat --exec --fork --fork-exec" ;;
+	aslr)	echo "--samples --compat --exec --fork --fork-exec --file" ;;
 	esac
 }
 

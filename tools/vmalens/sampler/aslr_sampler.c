@@ -14,6 +14,12 @@
  * could not fork or the child ended).  The CLI reads and kills the child;
  * the next request, or the socket's end, reaps it.
  *
+ * With a file on FILE_FD, it also maps as many bytes of it as FILE_LEN_FD
+ * holds (a 32-bit count), privately and without a hint, as a dynamic
+ * loader maps a library: the CLI asks for one PMD, the size from which
+ * some file systems align the mapping.  Samples are taken one at a time,
+ * so the shared offset of FILE_LEN_FD is only ever moved by one reader.
+ *
  * Built native and 32-bit (i386 on x86_64, arm on arm64).
  */
 #define SIGSTOP		19
@@ -21,7 +27,11 @@
 #define PROT_RW		3		/* PROT_READ | PROT_WRITE */
 #define MAP_PRIV_ANON	0x22		/* MAP_PRIVATE | MAP_ANONYMOUS */
 #define WUNTRACED	2
-#define ZYGOTE_FD	100		/* as ASLR_ZYGOTE_FD in aslr.c */
+#define ZYGOTE_FD	100		/* as ZYGOTE_FD in aslr.c */
+#define FILE_FD		101		/* as FILE_FD in aslr.c */
+#define FILE_LEN_FD	102		/* as FILE_LEN_FD in aslr.c */
+#define PROT_READ	1
+#define MAP_PRIVATE	2
 
 #if defined(__i386__) || defined(__arm__)
 /* the numbers that i386 and arm (EABI) share */
@@ -33,6 +43,7 @@
 #define NR_EXECVE	11
 #define NR_GETPID	20
 #define NR_KILL		37
+#define NR_LSEEK	19
 #define NR_WAIT4	114
 #endif
 
@@ -40,6 +51,7 @@
 #define NR_READ		0
 #define NR_WRITE	1
 #define NR_CLOSE	3
+#define NR_LSEEK	8
 #define NR_MMAP		9
 #define NR_GETPID	39
 #define NR_FORK		57
@@ -87,6 +99,7 @@ static long sys_mmap(long a, long b, long c, long d, long e, long f)
 #elif defined(__aarch64__) || defined(__arm__)
 #if defined(__aarch64__)
 #define NR_CLOSE	57
+#define NR_LSEEK	62
 #define NR_READ		63
 #define NR_WRITE	64
 #define NR_EXIT		93
@@ -209,6 +222,18 @@ static void __attribute__((noreturn)) serve(char req)
 	sys_exit(0);
 }
 
+/* The library-like mapping of FILE_FD, if the CLI gave a file and a length. */
+static void map_file(void)
+{
+	unsigned int len = 0;
+
+	if (sys3(NR_LSEEK, FILE_LEN_FD, 0, 0) != 0 ||
+	    sys3(NR_READ, FILE_LEN_FD, (long)&len, sizeof(len)) != sizeof(len) ||
+	    !len)
+		return;
+	sys_mmap(0, len, PROT_READ, MAP_PRIVATE, FILE_FD, 0);
+}
+
 void _start(void) __attribute__((noreturn, used));
 
 void _start(void)
@@ -216,6 +241,7 @@ void _start(void)
 	char req;
 
 	sys_mmap(0, 4096, PROT_RW, MAP_PRIV_ANON, -1, 0);
+	map_file();
 	/* no socket: -EBADF at once */
 	if (sys3(NR_READ, ZYGOTE_FD, (long)&req, 1) == 1)
 		serve(req);
