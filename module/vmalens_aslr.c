@@ -100,14 +100,11 @@ static int aslr_file_shift(struct file *file, bool compat, const char **source)
 	*source = "mmap_base";
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		return PAGE_SHIFT;
-	get_area = file ? file->f_op->get_unmapped_area : thp_get_unmapped_area;
-	if (get_area == thp_get_unmapped_area) {
+	if (!file || vmalens_file_uses_thp(file)) {
 		*source = "thp_get_unmapped_area";
-		if ((compat && !VMALENS_THP_ALIGNS_COMPAT) ||
-		    !vmalens_thp_aligns_file(file))
-			return PAGE_SHIFT;
-		return PMD_SHIFT;
+		return vmalens_thp_aligns(file, compat) ? PMD_SHIFT : PAGE_SHIFT;
 	}
+	get_area = file->f_op->get_unmapped_area;
 	if (!get_area) {
 		if (!vmalens_thp_applies(file) ||
 		    (compat && !VMALENS_THP_ALIGNS_COMPAT))

@@ -721,4 +721,35 @@ static inline bool vmalens_thp_aligns_file(struct file *file)
 #define VMALENS_THP_ALIGNS_COMPAT	1
 #endif
 
+/*
+ * 6.8 ("mm: thp_get_unmapped_area must honour topdown preference"): a
+ * top-down search whose padded result is already aligned moves up a PMD,
+ * so that it ends where an unpadded one would.  MMF_TOPDOWN (6.9) is the
+ * nearest probe.
+ */
+#ifdef VMALENS_HAVE_MMF_TOPDOWN
+#define VMALENS_THP_TOPDOWN_MOVES_UP	1
+#else
+#define VMALENS_THP_TOPDOWN_MOVES_UP	0
+#endif
+
+/* Whether @file maps through thp_get_unmapped_area() (ext4, xfs, btrfs...) */
+static inline bool vmalens_file_uses_thp(const struct file *file)
+{
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
+	       file->f_op->get_unmapped_area == thp_get_unmapped_area;
+}
+
+/*
+ * Whether thp_get_unmapped_area() aligns a mapping of a PMD or more of
+ * @file (NULL: a file that is not DAX) for a caller, @compat for a
+ * 32-bit syscall.
+ */
+static inline bool vmalens_thp_aligns(struct file *file, bool compat)
+{
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
+	       !(compat && !VMALENS_THP_ALIGNS_COMPAT) &&
+	       vmalens_thp_aligns_file(file);
+}
+
 #endif /* _VMALENS_COMPAT_H */

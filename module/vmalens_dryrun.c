@@ -313,17 +313,27 @@ static unsigned long search_gaps(const struct dryrun_request *dr,
 }
 
 /*
- * 6.7+: __get_unmapped_area() aligns a hintless private anonymous mapping
- * of a PMD-multiple length to the PMD size, except for 32-bit syscalls.
+ * Whether __get_unmapped_area() goes through __thp_get_unmapped_area()
+ * for this request: a file whose get_unmapped_area is
+ * thp_get_unmapped_area(), where that aligns (any hint); else the THP
+ * branch for a hintless PMD-multiple length, private anonymous since 6.7,
+ * 6.9-6.12 also files without a get_unmapped_area, and 32-bit syscalls
+ * never there.  MAP_FIXED keeps its address either way.
  */
-static bool vmalens_anon_thp_align(const struct dryrun_request *dr,
-				   unsigned long addr, unsigned long len,
-				   unsigned long flags)
+static bool own_thp_applies(const struct dryrun_request *dr, unsigned long addr,
+			    unsigned long len, unsigned long flags)
 {
-	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
-	       VMALENS_ANON_THP_ALIGN && !dr->compat && !addr &&
-	       !(flags & (MAP_SHARED | MAP_FIXED)) && !dr->file &&
-	       IS_ALIGNED(len, PMD_SIZE);
+	struct file *file = dr->file;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) || (flags & MAP_FIXED))
+		return false;
+	if (file && file->f_op->get_unmapped_area)
+		return vmalens_file_uses_thp(file) &&
+		       vmalens_thp_aligns(file, dr->compat);
+	if (!file && (flags & MAP_SHARED))
+		return false;		/* shmem's own */
+	return VMALENS_ANON_THP_ALIGN && vmalens_thp_applies(file) &&
+	       !dr->compat && !addr && IS_ALIGNED(len, PMD_SIZE);
 }
 
 /* vm_unmapped_area() over [@low, @high), lowest or highest fit. */
@@ -471,20 +481,30 @@ static unsigned long own_search(const struct dryrun_request *dr, bool topdown,
 #endif
 
 /*
- * __thp_get_unmapped_area() for an anonymous mapping: search a PMD more,
- * then align; a top-down search whose result is already aligned moves up a
- * PMD, as the kernel does.
+ * __thp_get_unmapped_area() (mm/huge_memory.c, 5.10-7.x) over vmalens' own
+ * search, for a mapping at file offset @off (0: anonymous): search a PMD
+ * more, keep a hint that fits that, else move the result to the offset's
+ * place in a PMD; since 6.8 a top-down result already there moves up a
+ * PMD.  0 where the kernel falls back to the plain search.
  */
 static unsigned long own_thp_search(const struct dryrun_request *dr, bool topdown,
-				    unsigned long len, unsigned long flags)
+				    unsigned long addr, unsigned long len,
+				    loff_t off, unsigned long flags)
 {
-	unsigned long ret, off_sub;
+	loff_t off_end = off + len, off_align = round_up(off, PMD_SIZE);
+	unsigned long len_pad = len + PMD_SIZE, ret, off_sub;
 
-	ret = own_search(dr, topdown, 0, len + PMD_SIZE, flags);
+	if (off_end <= off_align || off_end - off_align < PMD_SIZE)
+		return 0;
+	if (len_pad < len || off + len_pad < off)
+		return 0;
+	ret = own_search(dr, topdown, addr, len_pad, flags);
 	if (IS_ERR_VALUE(ret))
-		return own_search(dr, topdown, 0, len, flags);
-	off_sub = -ret & (PMD_SIZE - 1);
-	if (topdown && !off_sub)
+		return 0;
+	if (ret == addr)
+		return addr;
+	off_sub = (off - ret) & (PMD_SIZE - 1);
+	if (VMALENS_THP_TOPDOWN_MOVES_UP && topdown && !off_sub)
 		return ret + PMD_SIZE;
 	return ret + off_sub;
 }
@@ -501,22 +521,31 @@ static unsigned long gua_final_checks(unsigned long addr, unsigned long len)
 	return addr;
 }
 
-/* __get_unmapped_area() around vmalens' own arch search. */
+/*
+ * __get_unmapped_area() around vmalens' own arch search.  A file's own
+ * get_unmapped_area other than thp_get_unmapped_area() (shmem's, a
+ * driver's) is not modelled: the answer says so.
+ */
 static unsigned long own_get_unmapped_area(struct dryrun_request *dr, bool topdown,
 					   unsigned long addr, unsigned long len,
-					   unsigned long flags)
+					   unsigned long pgoff, unsigned long flags)
 {
 	struct vmalens_unmapped_area *r = &dr->req;
+	struct file *file = dr->file;
+	unsigned long ret;
 
 	if (len > TASK_SIZE)
 		return -ENOMEM;
-	if (dr->file && dr->file->f_op->get_unmapped_area)
+	if (own_thp_applies(dr, addr, len, flags)) {
+		ret = own_thp_search(dr, topdown, addr, len,
+				     file ? (loff_t)pgoff << PAGE_SHIFT : 0, flags);
+		if (ret)
+			return gua_final_checks(ret, len);
+	} else if (file && file->f_op->get_unmapped_area &&
+		   !vmalens_file_uses_thp(file)) {
 		r->result_flags |= VMALENS_UA_APPROXIMATE;
-	if (vmalens_anon_thp_align(dr, addr, len, flags))
-		addr = own_thp_search(dr, topdown, len, flags);
-	else
-		addr = own_search(dr, topdown, addr, len, flags);
-	return gua_final_checks(addr, len);
+	}
+	return gua_final_checks(own_search(dr, topdown, addr, len, flags), len);
 }
 
 /* --- the kernel's own placement code --------------------------------------- */
@@ -1049,7 +1078,7 @@ static unsigned long dryrun_place(struct dryrun_request *dr)
 		r->layer = VMALENS_LAYER_VMALENS;
 		r->result_flags |= VMALENS_UA_EMULATED;
 		addr = own_get_unmapped_area(dr, r->mode == VMALENS_MODE_TOPDOWN,
-					     addr, len, flags);
+					     addr, len, r->pgoff, flags);
 	}
 	if (flags & MAP_FIXED)
 		r->layer = VMALENS_LAYER_DO_MMAP;
