@@ -106,8 +106,7 @@ static int aslr_file_shift(struct file *file, bool compat, const char **source)
 	}
 	get_area = file->f_op->get_unmapped_area;
 	if (!get_area) {
-		if (!vmalens_thp_applies(file) ||
-		    (compat && !VMALENS_THP_ALIGNS_COMPAT))
+		if (!vmalens_thp_applies(file) || compat)
 			return PAGE_SHIFT;
 		*source = "thp_get_unmapped_area";
 		return PMD_SHIFT;

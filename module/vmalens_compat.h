@@ -711,17 +711,6 @@ static inline bool vmalens_thp_aligns_file(struct file *file)
 }
 
 /*
- * 6.8: __thp_get_unmapped_area() no longer aligns for 32-bit syscalls,
- * whose few random bits the PMD alignment took away.  MMF_TOPDOWN (6.9)
- * is the nearest probe, and no kernel tested is between.
- */
-#ifdef VMALENS_HAVE_MMF_TOPDOWN
-#define VMALENS_THP_ALIGNS_COMPAT	0
-#else
-#define VMALENS_THP_ALIGNS_COMPAT	1
-#endif
-
-/*
  * 6.8 ("mm: thp_get_unmapped_area must honour topdown preference"): a
  * top-down search whose padded result is already aligned moves up a PMD,
  * so that it ends where an unpadded one would.  MMF_TOPDOWN (6.9) is the
@@ -743,12 +732,15 @@ static inline bool vmalens_file_uses_thp(const struct file *file)
 /*
  * Whether thp_get_unmapped_area() aligns a mapping of a PMD or more of
  * @file (NULL: a file that is not DAX) for a caller, @compat for a
- * 32-bit syscall.
+ * 32-bit syscall.  6.8 ("mm: huge_memory: don't force huge page alignment
+ * on 32 bit") stopped it for 32-bit syscalls, whose few random bits it
+ * took, and stable 6.1.y has that too: Debian's 6.1 measured unaligned.
+ * No header shows it, so older 5.18-6.7 releases, which did align, are
+ * not told apart.
  */
 static inline bool vmalens_thp_aligns(struct file *file, bool compat)
 {
-	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
-	       !(compat && !VMALENS_THP_ALIGNS_COMPAT) &&
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && !compat &&
 	       vmalens_thp_aligns_file(file);
 }
 
