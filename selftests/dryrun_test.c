@@ -95,6 +95,7 @@ static uint64_t rnd_below(uint64_t n)
 }
 
 #define NOEXEC_DIR	"/tmp/vmalens-noexec"
+#define EXT4_FILE	"/mnt/ext4/lib.bin"	/* the bed's read-only ext4 disk */
 
 /* A memfd of 4 pages with @seals added (MFD_ALLOW_SEALING). */
 static int sealed_memfd(unsigned int seals)
@@ -114,15 +115,18 @@ static int sealed_memfd(unsigned int seals)
  * The files the random requests map, opened without O_CLOEXEC before the
  * target starts: it inherits them under the same numbers, so the dry-run
  * (which takes the caller's fd) and the target's mmap() see one file.
+ * The ext4 file, where the guest has the disk, maps through
+ * thp_get_unmapped_area(), which aligns a PMD or more to the PMD.
  */
-enum { F_RW, F_RO, F_SEAL_W, F_SEAL_FW, F_NOEXEC, F_ZERO, NR_FILES };
+enum { F_RW, F_RO, F_SEAL_W, F_SEAL_FW, F_NOEXEC, F_ZERO, F_EXT4, NR_FILES };
 
 static const char *const file_what[NR_FILES] = {
 	"tmpfs file", "tmpfs file, read-only fd", "memfd, F_SEAL_WRITE",
 	"memfd, F_SEAL_FUTURE_WRITE", "file on a noexec mount", "/dev/zero",
+	"ext4 file, read-only",
 };
 
-static int files[NR_FILES] = { -1, -1, -1, -1, -1, -1 };
+static int files[NR_FILES] = { -1, -1, -1, -1, -1, -1, -1 };
 
 #define FILE_PAGES	64
 
@@ -144,8 +148,9 @@ static int open_files(void)
 		umount2(NOEXEC_DIR, MNT_DETACH);	/* the fd keeps it alive */
 	}
 	files[F_ZERO] = open("/dev/zero", O_RDWR);
+	files[F_EXT4] = open(EXT4_FILE, O_RDONLY);	/* only where there is one */
 	for (i = 0; i < NR_FILES; i++)
-		if (files[i] < 0)
+		if (files[i] < 0 && i != F_EXT4)
 			return -1;
 	if (ftruncate(files[F_RW], FILE_PAGES * page_size()) ||
 	    ftruncate(files[F_NOEXEC], FILE_PAGES * page_size()))
@@ -412,7 +417,9 @@ static void pick_file(const struct target *t, struct request *r)
 	r->fd = -1;
 	if (rnd_below(3))
 		return;
-	r->fd = files[rnd_below(NR_FILES)];
+	do
+		r->fd = files[rnd_below(NR_FILES)];
+	while (r->fd < 0);
 	r->flags &= ~MAP_ANONYMOUS;
 	if (!rnd_below(4))
 		r->prot |= PROT_READ | PROT_EXEC;
@@ -483,11 +490,17 @@ static void log_mismatch(struct __test_metadata *_metadata, const char *what,
 	       real < 0 ? "-" : "", real < 0 ? (uint64_t)-real : (uint64_t)real);
 }
 
+/* Of the last compare_requests(): ext4 requests, and approximate answers to them */
+static int ext4_requests, ext4_approx;
+
 /* Run @n random requests in @mode; returns the number of mismatches. */
 static int compare_requests(struct __test_metadata *_metadata, int dev,
 			    struct target *t, int n, unsigned int mode)
 {
 	int i, bad = 0, file = 0, approx = 0, tagged = 0, untaggable = 0, ret;
+
+	ext4_requests = 0;
+	ext4_approx = 0;
 	struct vmalens_unmapped_area ua;
 	struct request r;
 	int64_t real;
@@ -501,6 +514,10 @@ static int compare_requests(struct __test_metadata *_metadata, int dev,
 		approx += !ret && (ua.result_flags & VMALENS_UA_APPROXIMATE) &&
 			 !ua.error;
 		untaggable += !ret && ua.error && ua.layer == VMALENS_LAYER_ARCH_FLAGS;
+		if (!(r.flags & MAP_ANONYMOUS) && r.fd == files[F_EXT4]) {
+			ext4_requests++;
+			ext4_approx += !ret && (ua.result_flags & VMALENS_UA_APPROXIMATE);
+		}
 		if (ret) {
 			TH_LOG("ioctl failed: %s", strerror(-ret));
 			return n;
@@ -514,6 +531,8 @@ static int compare_requests(struct __test_metadata *_metadata, int dev,
 	printf("# %d requests (%d of files, %d answers approximate", n, file, approx);
 	if (tagged)
 		printf(", %d with PROT_MTE, %d refused for it", tagged, untaggable);
+	if (ext4_requests)
+		printf(", %d of the ext4 file", ext4_requests);
 	printf("), %d mismatches\n", bad);
 	return bad;
 }
@@ -591,6 +610,53 @@ TEST_F_TIMEOUT(dryrun, own_search_matches_real_mmap, 300)
 		  VMALENS_MODE_BOTTOMUP, ua.mode_used);
 	EXPECT_EQ(0, compare_requests(_metadata, self->dev, &self->t,
 				      OWN_SEARCH_REQUESTS, ua.mode_used));
+	/* thp_get_unmapped_area() is modelled, not approximated */
+	EXPECT_EQ(0, ext4_approx) TH_LOG("of %d ext4 requests", ext4_requests);
+}
+
+/*
+ * vmalens' own search models thp_get_unmapped_area(), which the ext4 file
+ * maps through: at lengths around a PMD (page_size^2 / 8), at offsets at
+ * and off a PMD's start, without a hint and with one just above where the
+ * hintless mapping went (it fits the length, not the length plus a PMD),
+ * the answer in the target's own direction is exact and equals the
+ * target's real mmap.
+ */
+TEST_F(dryrun, ext4_file_own_search_matches_real_mmap)
+{
+	uint64_t pg = page_size(), pmd = pg * (pg / 8);
+	const struct { uint64_t len, pgoff; } cases[] = {
+		{ pmd, 0 }, { 2 * pmd, 0 }, { 2 * pmd, 3 }, { pmd + pg, 0 },
+		{ pmd, 1 }, { 3 * pmd + 5 * pg, 7 }, { pg, 0 },
+	};
+	struct request r = { .prot = PROT_READ, .flags = MAP_PRIVATE | MAP_ANONYMOUS,
+			     .len = pg };
+	struct vmalens_unmapped_area ua;
+	unsigned int i, hinted;
+	int64_t real;
+
+	if (files[F_EXT4] < 0)
+		SKIP(return, "no ext4 disk in this guest (%s)", EXT4_FILE);
+	ASSERT_EQ(0, dryrun(self->dev, self->t.pid, &r, VMALENS_MODE_AUTO, &ua));
+	r.flags = MAP_PRIVATE;
+	r.fd = files[F_EXT4];
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.len = cases[i].len;
+		r.pgoff = cases[i].pgoff;
+		for (hinted = 0, r.hint = 0; hinted < 2; hinted++) {
+			ASSERT_EQ(0, dryrun(self->dev, self->t.pid, &r, ua.mode_used, &ua));
+			real = target_mmap(&self->t, &r);
+			TH_LOG("len 0x%" PRIx64 " pgoff %" PRIu64 " hint 0x%" PRIx64
+			       ": dry-run 0x%llx (error %d, flags 0x%llx), real 0x%" PRIx64,
+			       r.len, r.pgoff, r.hint, (unsigned long long)ua.addr, ua.error,
+			       (unsigned long long)ua.result_flags, real);
+			EXPECT_FALSE(ua.result_flags & VMALENS_UA_APPROXIMATE);
+			ASSERT_LT(0, real);
+			EXPECT_EQ(0, ua.error);
+			EXPECT_EQ((uint64_t)real, ua.addr);
+			r.hint = real + 3 * pg;
+		}
+	}
 }
 
 /* The other direction has no real mmap to compare with: check it is sane. */

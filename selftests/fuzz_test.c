@@ -400,7 +400,11 @@ static void fill_aslr(void *req)
 {
 	struct vmalens_aslr *a = req;
 
-	a->flags = rflags(0);
+	a->flags = rflags(VMALENS_ASLR_FILE);
+	/* a descriptor that is open (0-2), one that is not, or any value */
+	a->file_fd = below(2) ? (int32_t)below(8) : (int32_t)rv32();
+	if (!below(8))
+		a->reserved = rv32();
 	if (!below(4))
 		a->nr_regions = rv32(), a->regions[below(8)].bits = rv32();
 }

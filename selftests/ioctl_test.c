@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -722,6 +723,98 @@ TEST(bad_requests)
 	EXPECT_EQ(E2BIG, errno);
 	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_QUERY, NULL));
 	EXPECT_EQ(EFAULT, errno);
+	close(dev);
+}
+
+/* VMALENS_IOC_ASLR about FILE (VMALENS_ASLR_FILE), or -errno. */
+static int aslr_of_file(int dev, const char *file, struct vmalens_aslr *a)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->flags = VMALENS_ASLR_FILE;
+	a->file_fd = fd;
+	if (ioctl(dev, VMALENS_IOC_ASLR, a))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The mmap_file region judges the file it is given: a file on the
+ * guest's tmpfs root, or a memfd, is page aligned, as shmem without
+ * huge= leaves it; a file on ext4 (the bed's disk, where there is one)
+ * is PMD aligned since 5.18, its bits mmap_rnd_bits less the PMD's page
+ * bits (not for 32-bit processes since 6.8 and stable 6.1.y).  Requests
+ * that name no usable file are refused with their documented errno.
+ */
+TEST(aslr_judges_the_file_given)
+{
+	const struct vmalens_aslr_bits *r;
+	long page = sysconf(_SC_PAGESIZE), pmd_shift;
+	struct vmalens_aslr a = { .size = sizeof(a) };
+	int dev = dev_open(), release, memfd, lost;
+	char memfd_path[64];
+
+	ASSERT_LE(0, dev);
+	pmd_shift = 2 * __builtin_ctzl(page) - 3;	/* page^2 / 8 bytes */
+	r = &a.regions[VMALENS_ASLR_MMAP_FILE];
+
+	ASSERT_EQ(0, aslr_of_file(dev, "/opt/vmalens/bin/vmalens", &a));
+	EXPECT_EQ(VMALENS_ASLR_NR_REGIONS, a.nr_regions);
+	EXPECT_EQ(__builtin_ctzl(page), r->shift) TH_LOG("source %s", r->source);
+	EXPECT_EQ(a.mmap_rnd_bits, r->bits);
+
+	memfd = memfd_create("vmalens-aslr", 0);
+	ASSERT_LE(0, memfd);
+	snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", memfd);
+	ASSERT_EQ(0, aslr_of_file(dev, memfd_path, &a));
+	EXPECT_EQ(__builtin_ctzl(page), r->shift);
+	EXPECT_STREQ("shmem_get_unmapped_area", r->source);
+	close(memfd);
+
+	release = 0;
+	if (!access("/mnt/ext4/lib.bin", R_OK)) {
+		struct utsname u;
+		int major, minor;
+
+		ASSERT_EQ(0, uname(&u));
+		ASSERT_EQ(2, sscanf(u.release, "%d.%d", &major, &minor));
+		release = major * 100 + minor;
+		ASSERT_EQ(0, aslr_of_file(dev, "/mnt/ext4/lib.bin", &a));
+		lost = release >= 518 ? pmd_shift - __builtin_ctzl(page) : 0;
+		TH_LOG("ext4 on %s: %d bits from bit %d (compat %d from %d), %s", u.release,
+		       r->bits, r->shift, r->compat_bits, r->compat_shift, r->source);
+		EXPECT_STREQ("thp_get_unmapped_area", r->source);
+		EXPECT_EQ(lost ? pmd_shift : __builtin_ctzl(page), r->shift);
+		EXPECT_EQ(a.mmap_rnd_bits > lost ? a.mmap_rnd_bits - lost : 0, r->bits);
+		/* not for 32-bit processes: 6.8, and stable 6.1.y */
+		if (a.mmap_rnd_compat_bits >= 0)
+			EXPECT_EQ(a.mmap_rnd_compat_bits, r->compat_bits);
+	}
+
+	/* the flag needs the struct that holds file_fd */
+	a.size = VMALENS_ASLR_SIZE_VER0;
+	a.flags = VMALENS_ASLR_FILE;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_ASLR, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.size = sizeof(a);
+	a.file_fd = -1;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_ASLR, &a));
+	EXPECT_EQ(EBADF, errno);
+	a.file_fd = 0;
+	a.reserved = 1;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_ASLR, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.reserved = 0;
+	a.flags = 2;
+	EXPECT_EQ(-1, ioctl(dev, VMALENS_IOC_ASLR, &a));
+	EXPECT_EQ(EINVAL, errno);
+	if (!release)
+		SKIP(close(dev); return, "no ext4 disk in this guest: tmpfs and memfd only");
 	close(dev);
 }
 
