@@ -325,13 +325,14 @@ static void file_note(const struct vmalens_aslr *t, struct aslr_result *r,
 	const struct vmalens_aslr_bits *tr = &t->regions[REG_MMAP_FILE];
 	int shift = r->compat ? tr->compat_shift : tr->shift;
 	int lost = shift - log2_floor(t->page_size);
+	char pmd[32];
 
 	r->configured[REG_MMAP_FILE] = rnd;
 	if (lost <= 0)
 		return;
 	snprintf(r->file_note, sizeof(r->file_note),
-		 "%s aligns a mapping of a PMD or more to %llu KiB: %d of the %ld bits are lost",
-		 tr->source, 1ULL << (shift - 10), lost, rnd);
+		 "%s aligns a mapping of a PMD or more to %s: %d of the %ld bits are lost",
+		 tr->source, human_size(1ULL << shift, pmd, sizeof(pmd)), lost, rnd);
 	r->note[REG_MMAP_FILE] = r->file_note;
 }
 
