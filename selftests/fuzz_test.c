@@ -67,6 +67,7 @@ static const int common_errnos[] = {
 static const int vmas_errnos[] = { ENOSPC, 0 };
 static const int query_errnos[] = { ENOENT, ENAMETOOLONG, 0 };
 static const int ua_errnos[] = { EOPNOTSUPP, EBADF, 0 };
+static const int aslr_errnos[] = { EBADF, 0 };	/* VMALENS_ASLR_FILE's fd */
 static const int none[] = { 0 };
 
 static void fill_layout(void *req);
@@ -98,7 +99,7 @@ static const struct fuzz_cmd {
 	{ "VERSION", VMALENS_IOC_VERSION, VMALENS_VERSION_SIZE_VER0,
 	  sizeof(struct vmalens_version), fill_version, none },
 	{ "ASLR", VMALENS_IOC_ASLR, VMALENS_ASLR_SIZE_VER0,
-	  sizeof(struct vmalens_aslr), fill_aslr, none },
+	  sizeof(struct vmalens_aslr), fill_aslr, aslr_errnos },
 	{ "BATCH", VMALENS_IOC_UNMAPPED_AREA_BATCH,
 	  VMALENS_UNMAPPED_AREA_BATCH_SIZE_VER0,
 	  sizeof(struct vmalens_unmapped_area_batch), fill_batch, ua_errnos },
