@@ -91,9 +91,6 @@ static int aslr_brk_bits(bool compat)
  */
 static int aslr_file_shift(struct file *file, bool compat, const char **source)
 {
-	unsigned long (*get_area)(struct file *file, unsigned long addr,
-				  unsigned long len, unsigned long pgoff,
-				  unsigned long flags);
 	struct shmem_sb_info *sbinfo;
 	struct super_block *sb;
 
@@ -104,8 +101,7 @@ static int aslr_file_shift(struct file *file, bool compat, const char **source)
 		*source = "thp_get_unmapped_area";
 		return vmalens_thp_aligns(file, compat) ? PMD_SHIFT : PAGE_SHIFT;
 	}
-	get_area = file->f_op->get_unmapped_area;
-	if (!get_area) {
+	if (!file->f_op->get_unmapped_area) {
 		if (!vmalens_thp_applies(file) || compat)
 			return PAGE_SHIFT;
 		*source = "thp_get_unmapped_area";
