@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +25,6 @@
 #define SWITCH_SAMPLES		50
 #define FORK_SAMPLES		40
 #define PAIR_SAMPLES		600	/* log2(600) = 9.2: counting stops there */
-#define EXT4_FILE		"/mnt/ext4/lib.bin"	/* the bed's read-only ext4 disk */
 
 static const char *const regions[] = {
 	"mmap_base", "mmap_first", "stack", "heap", "exec", "vdso", "mmap_file",
@@ -503,17 +501,6 @@ static unsigned long long region_hex(const char *json, const char *region,
 	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
 }
 
-/* The running kernel's release as major * 100 + minor (518 for 5.18). */
-static int kernel_release(void)
-{
-	int major = 0, minor = 0;
-	struct utsname u;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return -1;
-	return major * 100 + minor;
-}
-
 static int log2_exact(unsigned long long x)
 {
 	return __builtin_ctzll(x);
@@ -532,7 +519,7 @@ static int log2_exact(unsigned long long x)
 static void check_file_region(struct __test_metadata *_metadata, char **json,
 			      const char *args, bool aligned)
 {
-	unsigned long long page = sysconf(_SC_PAGESIZE), pmd = page * (page / 8);
+	unsigned long long page = sysconf(_SC_PAGESIZE), pmd = vml_pmd_size();
 	unsigned long long want_align = aligned ? pmd : page;
 	long lost = aligned ? log2_exact(pmd) - log2_exact(page) : 0;
 	long configured, want, varying;
@@ -588,14 +575,14 @@ TEST_F(aslr, large_file_mapping_on_tmpfs_keeps_every_bit)
  */
 TEST_F(aslr, large_file_mapping_on_ext4_is_pmd_aligned_since_5_18)
 {
-	int release = kernel_release();
+	int release = vml_kernel_release();
 	char args[128];
 
-	if (access(EXT4_FILE, R_OK))
-		SKIP(return, "no ext4 disk in this guest (%s: %s)", EXT4_FILE, strerror(errno));
+	if (access(VML_EXT4_FILE, R_OK))
+		SKIP(return, "no ext4 disk in this guest (%s: %s)", VML_EXT4_FILE, strerror(errno));
 	ASSERT_LT(0, release);
 	ASSERT_EQ(0, write_long_file(RVS_SYSCTL, 2));
-	snprintf(args, sizeof(args), "--samples %d --file %s", BITS_SAMPLES, EXT4_FILE);
+	snprintf(args, sizeof(args), "--samples %d --file %s", BITS_SAMPLES, VML_EXT4_FILE);
 	check_file_region(_metadata, &self->json, args, release >= 518);
 	if (self->saved_compat_bits < 0)
 		return;
@@ -604,7 +591,7 @@ TEST_F(aslr, large_file_mapping_on_ext4_is_pmd_aligned_since_5_18)
 	if (!self->json && strstr(vml_err, "cannot start"))
 		SKIP(return, "cannot run 32-bit programs: %.200s", vml_err);
 	snprintf(args, sizeof(args), "--compat --samples %d --file %s", BITS_SAMPLES / 2,
-		 EXT4_FILE);
+		 VML_EXT4_FILE);
 	check_file_region(_metadata, &self->json, args, false);
 }
 

@@ -95,6 +95,7 @@ static uint64_t rnd_below(uint64_t n)
 }
 
 #define NOEXEC_DIR	"/tmp/vmalens-noexec"
+/* VML_EXT4_FILE: vm_util.h's struct target would clash with this file's */
 #define EXT4_FILE	"/mnt/ext4/lib.bin"	/* the bed's read-only ext4 disk */
 
 /* A memfd of 4 pages with @seals added (MFD_ALLOW_SEALING). */

@@ -15,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -760,7 +759,7 @@ TEST(aslr_judges_the_file_given)
 	char memfd_path[64];
 
 	ASSERT_LE(0, dev);
-	pmd_shift = 2 * __builtin_ctzl(page) - 3;	/* page^2 / 8 bytes */
+	pmd_shift = __builtin_ctzl(vml_pmd_size());
 	r = &a.regions[VMALENS_ASLR_MMAP_FILE];
 
 	ASSERT_EQ(0, aslr_of_file(dev, "/opt/vmalens/bin/vmalens", &a));
@@ -777,16 +776,12 @@ TEST(aslr_judges_the_file_given)
 	close(memfd);
 
 	release = 0;
-	if (!access("/mnt/ext4/lib.bin", R_OK)) {
-		struct utsname u;
-		int major, minor;
-
-		ASSERT_EQ(0, uname(&u));
-		ASSERT_EQ(2, sscanf(u.release, "%d.%d", &major, &minor));
-		release = major * 100 + minor;
-		ASSERT_EQ(0, aslr_of_file(dev, "/mnt/ext4/lib.bin", &a));
+	if (!access(VML_EXT4_FILE, R_OK)) {
+		release = vml_kernel_release();
+		ASSERT_LT(0, release);
+		ASSERT_EQ(0, aslr_of_file(dev, VML_EXT4_FILE, &a));
 		lost = release >= 518 ? pmd_shift - __builtin_ctzl(page) : 0;
-		TH_LOG("ext4 on %s: %d bits from bit %d (compat %d from %d), %s", u.release,
+		TH_LOG("ext4 on release %d: %d bits from bit %d (compat %d from %d), %s", release,
 		       r->bits, r->shift, r->compat_bits, r->compat_shift, r->source);
 		EXPECT_STREQ("thp_get_unmapped_area", r->source);
 		EXPECT_EQ(lost ? pmd_shift : __builtin_ctzl(page), r->shift);

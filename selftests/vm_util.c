@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -769,6 +770,23 @@ bool debug_kernel(void)
 {
 	return !access("/proc/lockdep", F_OK) ||
 	       !access("/sys/kernel/debug/kmemleak", F_OK);
+}
+
+int vml_kernel_release(void)
+{
+	int major, minor;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return -1;
+	return major * 100 + minor;
+}
+
+unsigned long vml_pmd_size(void)
+{
+	unsigned long page = sysconf(_SC_PAGESIZE);
+
+	return page * (page / 8);
 }
 
 static double now_secs(void)

@@ -13,6 +13,9 @@
 
 #define VMALENS_DIR	"/sys/kernel/debug/vmalens"
 
+/* A file on the bed's read-only ext4 disk (guest-init), where there is one */
+#define VML_EXT4_FILE	"/mnt/ext4/lib.bin"
+
 #define VML_VM_READ		0x1UL
 #define VML_VM_WRITE		0x2UL
 #define VML_VM_EXEC		0x4UL
@@ -109,6 +112,10 @@ bool report_has(const struct target *t, const char *key);
 uint64_t vml_rand(uint64_t *state);
 long env_long(const char *name, long def);
 bool debug_kernel(void);
+/* The running kernel's release as major * 100 + minor (518: 5.18); -1 */
+int vml_kernel_release(void);
+/* What one PMD maps: page_size / 8 entries of 8 bytes on 64-bit tables */
+unsigned long vml_pmd_size(void);
 int run_cmd(char *const argv[], unsigned int secs, char **out);
 int module_unload(char **out);
 int module_load(char **out);
