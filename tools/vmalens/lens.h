@@ -382,4 +382,21 @@ int do_probe(int argc, char **argv);
 int do_query(int argc, char **argv);
 int do_diff(int argc, char **argv);
 
+/* --- The BPF backend (bpfsrc.c) ----------------------------------------- */
+
+/* Whether this binary has the BPF backend at all (built with clang, bpftool, libbpf). */
+bool bpf_backend_built(void);
+/*
+ * 0, or -errno: -ENOSYS not built in; -EOPNOTSUPP the kernel lacks BTF or
+ * the task_vma iterator (5.10); -EPERM not allowed to load BPF; -ESRCH no
+ * such process or one without an mm (kernel thread). Quiet: the caller
+ * explains.
+ */
+int bpf_layout(pid_t pid, struct vmalens_mm_layout *l);
+int bpf_vmas(pid_t pid, struct vma_list *l);	/* fills via vma_list_add_rec() */
+/* every process with an mm, for "vmalens tasks": calls fn for each layout */
+int bpf_layouts(int (*fn)(const struct vmalens_mm_layout *l, void *arg), void *arg);
+/* one line: why the backend declined (after a negative return), for the CLI's note */
+const char *bpf_decline_reason(void);
+
 #endif /* VMALENS_LENS_H */
