@@ -152,6 +152,8 @@ static int global_set_opt(int c, const char *arg, bool *help)
 		return 0;
 	case OPT_COLOR:
 		return set_color_mode(arg);
+	case OPT_BACKEND:
+		return set_backend(arg);
 	}
 	return -1;
 }

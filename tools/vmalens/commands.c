@@ -71,6 +71,7 @@ const struct option global_opts[] = {
 	OPT_FLAG("help", 'h'),
 	OPT_FLAG("quiet", 'q'),
 	{ "color", optional_argument, NULL, OPT_COLOR },
+	OPT_VALUE("backend", OPT_BACKEND),
 	OPT_FLAG("version", 'V'),	/* before the command only */
 	{ 0 }
 };
@@ -90,7 +91,7 @@ const struct cmd main_cmds[] = {
 	  "  the VMAs drawn (and listed with --json): the space of those left out\n"
 	  "  is a \"filtered out\" row, never a gap; --range draws [LOW, HIGH) only.\n"
 	  "  --len and the other mmap arguments are probe's, for the next mmap.\n"
-	  "  Needs the module.\n"
+	  "  Needs the module, or the BPF backend (then no next mmap).\n"
 	  PID_DETAILS },
 	{ "layout", do_layout, NULL, "[PID]",
 	  "show the address-space layout parameters of a process",
@@ -104,8 +105,9 @@ const struct cmd main_cmds[] = {
 	  "  One row per VMA: range, size, perms, kind, offset, path; a gap row\n"
 	  "  where two VMAs do not touch (with the stack guard gap), unless\n"
 	  "  --no-gaps.  With --json: an array of VMA objects, each with\n"
-	  "  \"gap_before\".  Reads /dev/vmalens; without the module, the kernel's\n"
-	  "  PROCMAP_QUERY (6.11+) or /proc/PID/maps (kind guessed, no flags).\n"
+	  "  \"gap_before\".  Reads /dev/vmalens; without the module, the BPF\n"
+	  "  backend, the kernel's PROCMAP_QUERY (6.11+) or /proc/PID/maps (these\n"
+	  "  two: kind guessed, no flags).\n"
 	  "  Filters (no gap rows then): --filter, names that contain TEXT;\n"
 	  "  --range, VMAs that overlap [LOW, HIGH) (hex); --perm, VMAs with every\n"
 	  "  letter of r, w, x, p, s (--perm wx: writable and executable, which\n"
@@ -117,8 +119,8 @@ const struct cmd main_cmds[] = {
 	{ "query", do_query, NULL, "PID ADDR",
 	  "show the VMA that covers an address, or the gap it lies in",
 	  "  ADDR is hex.  Prints the VMA, the gap before it and its neighbour\n"
-	  "  below, drawn as in show.  Without the module: PROCMAP_QUERY or\n"
-	  "  /proc/PID/maps.\n"
+	  "  below, drawn as in show.  Without the module: the BPF backend,\n"
+	  "  PROCMAP_QUERY or /proc/PID/maps.\n"
 	  PID_NAME_DETAILS },
 	{ "probe", do_probe, probe_opts, PROBE_ARGS,
 	  "show where an mmap() by the process would land now (a dry-run)",
@@ -138,7 +140,8 @@ const struct cmd main_cmds[] = {
 	  "list the processes with an address space",
 	  "  Sorted by pid (default), or biggest first by map_count or total_vm.\n"
 	  "  --bytes: TOTAL_VM in bytes, not binary units.\n"
-	  "  Without CAP_SYS_PTRACE only vmalens's own process is listed.\n" },
+	  "  Without CAP_SYS_PTRACE only vmalens's own process is listed.\n"
+	  "  Needs the module or the BPF backend.\n" },
 	{ "diff", do_diff, NULL, "FILE1 FILE2",
 	  "compare two saved --json snapshots of one process",
 	  "  FILE1 and FILE2 hold the output of 'vmas --json' or 'show --json'\n"
@@ -171,7 +174,8 @@ const struct cmd main_cmds[] = {
 	  "show the versions of this tool and of the loaded module",
 	  "  Asks /dev/vmalens (VMALENS_IOC_VERSION); without access to it, reads\n"
 	  "  /sys/module/vmalens/version and /sys/class/misc/vmalens/abi_version.\n"
-	  "  Succeeds, and says so, when the module is not loaded.\n" },
+	  "  Succeeds, and says so, when the module is not loaded.  Also says\n"
+	  "  whether this binary has the BPF backend.\n" },
 	{ "help", do_help, NULL, "[COMMAND]",
 	  "show this help, or the help of one command", NULL },
 	{ 0 }
@@ -203,6 +207,8 @@ void print_usage(FILE *f)
 		"    -h, --help      this help, or with COMMAND the help of COMMAND\n"
 		"    -q, --quiet     no notes on stderr (which source a fallback read)\n"
 		"    --color[=WHEN]  colour: never, always, auto (default: on a terminal)\n"
+		"    --backend=WHICH read through module, bpf, procmap or proc only\n"
+		"                    (default: the first of them that serves)\n"
 		"    -V, --version   same as '%s version' (before the command only)\n"
 		"\nPID is a pid, \"self\" or a process name (as for pidof); it defaults\n"
 		"to the vmalens process itself (like /proc/self).\n"
@@ -306,6 +312,7 @@ static void version_json(const struct module_info *m)
 	jsonw_start_object(json_wtr);
 	jsonw_string_field(json_wtr, "version", VMALENS_TOOL_VERSION);
 	jsonw_int_field(json_wtr, "abi", VMALENS_ABI_VERSION);
+	jsonw_bool_field(json_wtr, "bpf_backend", bpf_backend_built());
 	jsonw_name(json_wtr, "module");
 	if (!m->loaded) {
 		jsonw_null(json_wtr);
@@ -340,7 +347,8 @@ static void version_json(const struct module_info *m)
 
 static void version_plain(const struct module_info *m)
 {
-	printf("%s v%s (abi %d)\n", bin_name, VMALENS_TOOL_VERSION, VMALENS_ABI_VERSION);
+	printf("%s v%s (abi %d), %s\n", bin_name, VMALENS_TOOL_VERSION, VMALENS_ABI_VERSION,
+	       bpf_backend_built() ? "with the BPF backend" : "built without the BPF backend");
 	if (!m->loaded) {
 		printf("module: not loaded (no %s); try: sudo insmod module/vmalens.ko\n",
 		       SYS_MODULE_DIR);

@@ -21,34 +21,43 @@ int dev_open(void)
 
 int dev_open_or_explain(void)
 {
-	unsigned int maj, min;
-	int fd = dev_open(), err = errno;
-	FILE *f;
+	int fd = dev_open();
 
 	if (fd >= 0)
 		return fd;
+	dev_explain_open_error(errno, NULL);
+	return -1;
+}
+
+void dev_explain_open_error(int err, const char *also)
+{
+	char more[320] = "";
+	unsigned int maj, min;
+	FILE *f;
+
+	if (also)
+		snprintf(more, sizeof(more), " (%s)", also);
 	switch (err) {
 	case ENOENT:
 		f = fopen(MISC_DEV_FILE, "re");
 		if (f && fscanf(f, "%u:%u", &maj, &min) == 2) {
-			p_err("module loaded but %s is missing; create it: mknod %s c %u %u",
-			      VMALENS_DEVICE, VMALENS_DEVICE, maj, min);
+			p_err("module loaded but %s is missing; create it: mknod %s c %u %u%s",
+			      VMALENS_DEVICE, VMALENS_DEVICE, maj, min, more);
 		} else {
-			p_err("cannot open %s: module not loaded? try: sudo insmod module/vmalens.ko",
-			      VMALENS_DEVICE);
+			p_err("cannot open %s: module not loaded? try: sudo insmod module/vmalens.ko%s",
+			      VMALENS_DEVICE, more);
 		}
 		if (f)
 			fclose(f);
 		break;
 	case EACCES:
 	case EPERM:
-		p_err("cannot open %s: permission denied; the device is root-only (mode 0600), try: sudo %s ...",
-		      VMALENS_DEVICE, bin_name);
+		p_err("cannot open %s: permission denied; the device is root-only (mode 0600), try: sudo %s ...%s",
+		      VMALENS_DEVICE, bin_name, more);
 		break;
 	default:
-		p_err("cannot open %s: %s", VMALENS_DEVICE, strerror(err));
+		p_err("cannot open %s: %s%s", VMALENS_DEVICE, strerror(err), more);
 	}
-	return -1;
 }
 
 /* A failed ioctl that names no process: the errnos every request shares. */
@@ -194,7 +203,7 @@ int dev_vmas(int fd, pid_t pid, struct vma_list *l)
 	int ret = -1;
 	uint32_t i;
 
-	l->source = SRC_MODULE;
+	l->source = BACKEND_MODULE;
 	if (!rec || !names) {
 		p_err("out of memory");
 		goto out;

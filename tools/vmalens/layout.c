@@ -168,17 +168,17 @@ void layout_plain(const struct vmalens_mm_layout *l)
 int do_layout(int argc, char **argv)
 {
 	struct vmalens_mm_layout lay;
+	struct lens_src src;
 	pid_t pid;
-	int fd, ret;
+	int ret;
 
 	ret = parse_pid_args("layout", argc, argv, &pid);
 	if (ret)
 		return ret;
-	fd = dev_open_or_explain();
-	if (fd < 0)
+	if (src_open(&src, true))
 		return EXIT_ERR;
-	ret = dev_layout(fd, pid, &lay);
-	close(fd);
+	ret = src_layout(&src, pid, &lay);
+	src_close(&src);
 	if (ret)
 		return EXIT_ERR;
 	if (json_output)

@@ -72,11 +72,11 @@ extern const struct cmd main_cmds[];
 extern const struct option global_opts[];
 
 /*
- * getopt_long values of the long-only options (commands.c): --color, a
- * global one, then from OPT_LEN on those of the commands.
+ * getopt_long values of the long-only options (commands.c): --color and
+ * --backend, global ones, then from OPT_LEN on those of the commands.
  */
 enum {
-	OPT_COLOR = 0x80,
+	OPT_COLOR = 0x80, OPT_BACKEND,
 	OPT_LEN = 0x100, OPT_HINT, OPT_FLAGS, OPT_PGOFF, OPT_FILE, OPT_MODE,
 	OPT_FULL, OPT_NO_GAPS, OPT_SORT, OPT_SAMPLES, OPT_COMPAT, OPT_EXEC,
 	OPT_FILTER, OPT_RANGE, OPT_PERM, OPT_BYTES, OPT_DISTANCE, OPT_FORK, OPT_FORK_EXEC,
@@ -213,12 +213,18 @@ struct lvma {
 	char *name;			/* "" for none; owned by the list */
 };
 
-enum vma_source { SRC_MODULE, SRC_PROCMAP_QUERY, SRC_PROC_MAPS };
+/*
+ * Where layouts and VMAs come from, best first: the module; the BPF
+ * backend (bpfsrc.c), where no module may load; the kernel's
+ * PROCMAP_QUERY (6.11+) and the text of /proc/PID/maps, which know VMAs
+ * but no layout.  --backend forces one.
+ */
+enum backend { BACKEND_MODULE, BACKEND_BPF, BACKEND_PROCMAP, BACKEND_PROC, BACKEND_NR };
 
 struct vma_list {
 	struct lvma *v;
 	size_t nr, cap;
-	enum vma_source source;
+	enum backend source;
 	uint64_t guard;			/* stack guard gap in bytes, 0 if unknown */
 };
 
@@ -246,6 +252,8 @@ uint64_t vma_gap_guard(const struct vma_list *l, size_t i, uint64_t gap);
  */
 int dev_open(void);
 int dev_open_or_explain(void);
+/* Why dev_open() failed with @err; @also, if not NULL, in parentheses after it. */
+void dev_explain_open_error(int err, const char *also);
 int dev_layout(int fd, pid_t pid, struct vmalens_mm_layout *l);
 int dev_vmas(int fd, pid_t pid, struct vma_list *l);
 int dev_query(int fd, pid_t pid, uint64_t addr, bool or_next,
@@ -264,11 +272,51 @@ void explain_pid_error(pid_t pid, int err, const char *what);
 void explain_ioctl_error(int err, const char *what);
 
 /*
- * Without the module: PROCMAP_QUERY (6.11+), else /proc/PID/maps.
- * Says on stderr which one it used.  0, or -1 after p_err().
+ * The BPF backend (bpfsrc.c): a CO-RE program on the kernel's task and
+ * task_vma iterators (5.12+), for machines where no module may load.
+ * Quiet: 0, or -errno for the caller to explain.  -ENOSYS: built without
+ * it; -EOPNOTSUPP: no BTF or no task_vma iterator; -EPERM: not allowed
+ * to load BPF; -ESRCH: no such process, or one without an mm.
  */
-int proc_vmas(pid_t pid, struct vma_list *l);
-/* The VMAs of pid from the module, or from /proc. */
+bool bpf_backend_built(void);
+int bpf_layout(pid_t pid, struct vmalens_mm_layout *l);
+int bpf_vmas(pid_t pid, struct vma_list *l);
+/* Every process with an mm, for tasks: @fn for each; its non-zero stops. */
+int bpf_layouts(int (*fn)(const struct vmalens_mm_layout *l, void *arg), void *arg);
+/* One line: why the backend declined, after a negative return. */
+const char *bpf_decline_reason(void);
+
+/* --backend: BACKEND_NR until given, the first that serves */
+extern enum backend backend_forced;
+int set_backend(const char *arg);
+const char *backend_name(enum backend b);
+
+/*
+ * The backend a command reads through: @fd is /dev/vmalens's for the
+ * module, else -1; @note, which one it is and why, until said.
+ */
+struct lens_src {
+	enum backend backend;
+	int fd;
+	char note[512];
+};
+
+/*
+ * Open the first backend that serves a command, or the one --backend
+ * names: the module; else BPF; else, when the command needs only VMAs
+ * (@need_layout false), PROCMAP_QUERY, then /proc/PID/maps.  0, or -1
+ * after p_err() with every reason the better ones declined.
+ */
+int src_open(struct lens_src *s, bool need_layout);
+void src_close(struct lens_src *s);
+/*
+ * From the backend @s: 0, or -1 after p_err().  The first success says
+ * on stderr which backend it was, unless the module (src_note()).
+ */
+int src_layout(struct lens_src *s, pid_t pid, struct vmalens_mm_layout *l);
+int src_vmas(struct lens_src *s, pid_t pid, struct vma_list *l);
+void src_note(struct lens_src *s);
+/* Open the first backend for VMAs, read pid's, close it: 0 or -1. */
 int read_vmas(pid_t pid, struct vma_list *l);
 /* /proc/PID/maps text to a list (exposed for the unit test). */
 int parse_proc_maps(char *text, struct vma_list *l);
@@ -381,22 +429,5 @@ int do_show(int argc, char **argv);
 int do_probe(int argc, char **argv);
 int do_query(int argc, char **argv);
 int do_diff(int argc, char **argv);
-
-/* --- The BPF backend (bpfsrc.c) ----------------------------------------- */
-
-/* Whether this binary has the BPF backend at all (built with clang, bpftool, libbpf). */
-bool bpf_backend_built(void);
-/*
- * 0, or -errno: -ENOSYS not built in; -EOPNOTSUPP the kernel lacks BTF or
- * the task_vma iterator (5.10); -EPERM not allowed to load BPF; -ESRCH no
- * such process or one without an mm (kernel thread). Quiet: the caller
- * explains.
- */
-int bpf_layout(pid_t pid, struct vmalens_mm_layout *l);
-int bpf_vmas(pid_t pid, struct vma_list *l);	/* fills via vma_list_add_rec() */
-/* every process with an mm, for "vmalens tasks": calls fn for each layout */
-int bpf_layouts(int (*fn)(const struct vmalens_mm_layout *l, void *arg), void *arg);
-/* one line: why the backend declined (after a negative return), for the CLI's note */
-const char *bpf_decline_reason(void);
 
 #endif /* VMALENS_LENS_H */

@@ -245,11 +245,15 @@ int do_probe(int argc, char **argv)
 		return ret;
 	if (!lopt.have_len)
 		return usage_err("probe", "missing --len SIZE");
+	if (backend_forced != BACKEND_NR && backend_forced != BACKEND_MODULE)
+		return usage_err("probe", "the dry-run runs in the module; --backend=%s has none",
+				 backend_name(backend_forced));
 	ret = dryrun_request(pid, lopt.len, &ua, &file_fd);
 	if (ret)
 		return ret;
-	fd = dev_open_or_explain();
+	fd = dev_open();
 	if (fd < 0) {
+		dev_explain_open_error(errno, "the dry-run needs the module: no other backend has it");
 		ret = EXIT_ERR;
 		goto out;
 	}

@@ -142,7 +142,7 @@ static int query_module(int fd, pid_t pid, uint64_t addr, struct vma_list *l, si
 		l->guard = lay.stack_guard_gap;
 		*task_size = lay.task_size;
 	}
-	l->source = SRC_MODULE;
+	l->source = BACKEND_MODULE;
 	return 0;
 oom:
 	p_err("out of memory");
@@ -153,9 +153,11 @@ int do_query(int argc, char **argv)
 {
 	struct vma_list l = { 0 };
 	uint64_t addr, below = 0, task_size = 0;
+	struct vmalens_mm_layout lay;
+	struct lens_src src;
 	size_t i = 0;
 	pid_t pid;
-	int fd, ret;
+	int ret;
 
 	if (argc != 2)
 		return usage_err("query", argc > 2 ? "too many arguments" : "expected PID ADDR");
@@ -165,22 +167,26 @@ int do_query(int argc, char **argv)
 	if (parse_addr(argv[1], &addr))
 		return usage_err("query", "invalid address '%s': expected hex", argv[1]);
 
-	fd = dev_open();
-	if (fd >= 0) {
-		ret = query_module(fd, pid, addr, &l, &i, &below, &task_size);
-		close(fd);
-		if (ret < 0)
-			return EXIT_ERR;
-		if (ret > 0 && read_vmas(pid, &l))
-			return EXIT_ERR;
-		if (ret > 0)
+	if (src_open(&src, false))
+		return EXIT_ERR;
+	if (src.backend == BACKEND_MODULE) {
+		ret = query_module(src.fd, pid, addr, &l, &i, &below, &task_size);
+		if (ret > 0) {
+			/* above the last VMA: all of them, for the drawing */
+			ret = src_vmas(&src, pid, &l);
 			i = l.nr;
+		}
 	} else {
-		if (errno != ENOENT && errno != EACCES && errno != EPERM)
-			return dev_open_or_explain() < 0 ? EXIT_ERR : EXIT_ERR;
-		if (proc_vmas(pid, &l))
-			return EXIT_ERR;
+		/* the others list every VMA; BPF knows task_size too */
+		ret = src_vmas(&src, pid, &l);
+		if (!ret && src.backend == BACKEND_BPF && !src_layout(&src, pid, &lay))
+			task_size = lay.task_size;
 		i = vma_list_find(&l, addr);
+	}
+	src_close(&src);
+	if (ret) {
+		vma_list_free(&l);
+		return EXIT_ERR;
 	}
 	if (json_output)
 		query_json(&l, i, addr, below);

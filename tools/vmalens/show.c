@@ -38,7 +38,8 @@ static long read_long(const char *path, int base)
 
 /*
  * kernel.randomize_va_space as the module reads it from the kernel
- * (VMALENS_IOC_ASLR), else from /proc/sys for a module without the ioctl.
+ * (VMALENS_IOC_ASLR), else from /proc/sys: without the module (@fd -1),
+ * or with one older than the ioctl.
  */
 static void aslr_read(int fd, pid_t pid, struct aslr_state *a)
 {
@@ -46,7 +47,7 @@ static void aslr_read(int fd, pid_t pid, struct aslr_state *a)
 	char path[64];
 	long pers;
 
-	if (!ioctl(fd, VMALENS_IOC_ASLR, &k))
+	if (fd >= 0 && !ioctl(fd, VMALENS_IOC_ASLR, &k))
 		a->rvs = k.randomize_va_space;
 	else
 		a->rvs = read_long("/proc/sys/kernel/randomize_va_space", 10);
@@ -166,10 +167,11 @@ static void show_summary(const struct vmalens_mm_layout *lay, const struct aslr_
 	printf("  VMAs         %llu" ", %s mapped\n", lay->map_count,
 	       human_size(lay->total_vm * lay->page_size, s3, sizeof(s3)));
 	pgsize_line(lay->pid, pgm);
-	if (have_ua) {
-		printf("  next mmap    ");
+	printf("  next mmap    ");
+	if (have_ua)
 		dryrun_line(stdout, ua);
-	}
+	else
+		printf("unknown: the dry-run needs the module\n");
 	putchar('\n');
 }
 
@@ -259,29 +261,32 @@ int do_show(int argc, char **argv)
 	struct vma_list l = { 0 };
 	enum pgsize_migration pgm;
 	struct aslr_state a;
-	int fd, file_fd = -1, ret;
+	struct lens_src src;
+	int file_fd = -1, ret;
 	bool have_ua = false;
 	pid_t pid;
 
 	ret = parse_pid_args("show", argc, argv, &pid);
 	if (ret)
 		return ret;
-	fd = dev_open_or_explain();
-	if (fd < 0)
+	if (src_open(&src, true))
 		return EXIT_ERR;
 	ret = EXIT_ERR;
-	if (dev_layout(fd, pid, &lay) || dev_vmas(fd, pid, &l))
+	/* JSON's "vmas" as vmas lists them, with the gate */
+	if (src_layout(&src, pid, &lay) || src_vmas(&src, pid, &l))
 		goto out;
-	l.guard = lay.stack_guard_gap;
-	vma_list_add_gate(&l, lay.compat);	/* JSON's "vmas" as vmas lists them */
-	aslr_read(fd, pid, &a);
-	ret = dryrun_request(pid, lopt.have_len ? lopt.len : lay.page_size, &ua, &file_fd);
-	if (ret)
-		goto out;
-	ret = EXIT_ERR;
-	if (dev_dryrun(fd, &ua))
-		goto out;
-	have_ua = true;
+	aslr_read(src.fd, pid, &a);
+	/* the next mmap is a dry-run in the kernel: the module's alone */
+	if (src.backend == BACKEND_MODULE) {
+		ret = dryrun_request(pid, lopt.have_len ? lopt.len : lay.page_size, &ua,
+				     &file_fd);
+		if (ret)
+			goto out;
+		ret = EXIT_ERR;
+		if (dev_dryrun(src.fd, &ua))
+			goto out;
+		have_ua = true;
+	}
 	pgm = pgsize_migration_read("");
 	if (json_output) {
 		show_json(&lay, &a, pgm, &ua, have_ua, &l);
@@ -293,7 +298,7 @@ int do_show(int argc, char **argv)
 out:
 	if (file_fd >= 0)
 		close(file_fd);
-	close(fd);
+	src_close(&src);
 	vma_list_free(&l);
 	return ret;
 }

@@ -218,24 +218,49 @@ int tasks_print(const struct task_table *t)
 	return EXIT_OK;
 }
 
+/* bpf_layouts()'s callback: one more row, or -ENOMEM */
+static int tasks_add_bpf(const struct vmalens_mm_layout *lay, void *t)
+{
+	return tasks_add(t, lay) ? -ENOMEM : 0;
+}
+
+/* Every process in one pass of the BPF task iterator: root sees them all. */
+static int tasks_collect_bpf(struct task_table *t)
+{
+	int err = bpf_layouts(tasks_add_bpf, t);
+
+	if (err == -ENOMEM)
+		p_err("out of memory");
+	else if (err)
+		p_err("the BPF task iterator failed: %s (%s)", strerror(-err),
+		      bpf_decline_reason());
+	return err ? -1 : 0;
+}
+
 int do_tasks(int argc, char **argv)
 {
 	struct tasks_skipped skipped = { 0 };
 	struct task_table t = { 0 };
-	int fd, ret;
+	struct lens_src src;
+	int ret, err;
 
 	(void)argv;
 	if (argc > 0)
 		return usage_err("tasks", "too many arguments");
-	fd = dev_open_or_explain();
-	if (fd < 0)
+	if (src_open(&src, true))
 		return EXIT_ERR;
 	ret = EXIT_ERR;
-	if (!tasks_collect(fd, &t, &skipped))
+	if (src.backend == BACKEND_MODULE)
+		err = tasks_collect(src.fd, &t, &skipped);
+	else
+		err = tasks_collect_bpf(&t);
+	if (!err) {
+		src_note(&src);
 		ret = tasks_print(&t);
+	}
 	if (ret == EXIT_OK)
 		tasks_note(&skipped);
-	close(fd);
+	src_close(&src);
 	free(t.row);
 	return ret;
 }

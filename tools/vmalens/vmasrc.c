@@ -274,7 +274,36 @@ static bool proc_compat(pid_t pid)
 	return compat;
 }
 
-int proc_vmas(pid_t pid, struct vma_list *l)
+/* PROCMAP_QUERY on /proc/PID/maps: 0, -ENOTTY if the kernel lacks it, -1 after p_err(). */
+static int procmap_vmas(pid_t pid, struct vma_list *l)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		explain_proc_error(pid, errno, path);
+		return -1;
+	}
+	l->guard = default_guard();
+	l->source = BACKEND_PROCMAP;
+	err = procmap_query_all(fd, l);
+	close(fd);
+	if (!err) {
+		/* the VMA tree, like the module's: the gate as the module's reader adds it */
+		vma_list_add_gate(l, proc_compat(pid));
+		return 0;
+	}
+	vma_list_free(l);
+	if (err == -ENOTTY || err == -EINVAL)
+		return -ENOTTY;
+	explain_proc_error(pid, -err, "PROCMAP_QUERY");
+	return -1;
+}
+
+/* The text of /proc/PID/maps: 0, or -1 after p_err(). */
+static int maps_vmas(pid_t pid, struct vma_list *l)
 {
 	char path[64], *text;
 	int fd, err;
@@ -286,30 +315,13 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 		return -1;
 	}
 	l->guard = default_guard();
-	err = procmap_query_all(fd, l);
-	if (!err) {
-		/* the VMA tree, like the module's: the gate as read_vmas() adds it */
-		vma_list_add_gate(l, proc_compat(pid));
-		l->source = SRC_PROCMAP_QUERY;
-		p_note("%s not available; read the VMAs with PROCMAP_QUERY on %s (no kind/flags from the module)",
-		       VMALENS_DEVICE, path);
-		close(fd);
-		return 0;
-	}
-	if (err != -ENOTTY && err != -EINVAL) {
-		close(fd);
-		explain_proc_error(pid, -err, "PROCMAP_QUERY");
-		return -1;
-	}
-	vma_list_free(l);
-	l->guard = default_guard();
+	l->source = BACKEND_PROC;
 	text = read_all(fd, &err);
 	close(fd);
 	if (!text) {
 		p_err("cannot read %s: %s", path, strerror(err));
 		return -1;
 	}
-	l->source = SRC_PROC_MAPS;
 	if (parse_proc_maps(text, l)) {
 		free(text);
 		p_err("cannot parse %s", path);
@@ -321,8 +333,6 @@ int proc_vmas(pid_t pid, struct vma_list *l)
 		explain_proc_error(pid, ESRCH, path);
 		return -1;
 	}
-	p_note("%s not available and no PROCMAP_QUERY (kernel < 6.11); read %s",
-	       VMALENS_DEVICE, path);
 	return 0;
 }
 
@@ -356,22 +366,239 @@ void vma_list_add_gate(struct vma_list *l, bool compat)
 	free(maps);
 }
 
-int read_vmas(pid_t pid, struct vma_list *l)
+enum backend backend_forced = BACKEND_NR;
+
+static const char *const backend_names[BACKEND_NR] = {
+	[BACKEND_MODULE] = "module",
+	[BACKEND_BPF] = "bpf",
+	[BACKEND_PROCMAP] = "procmap",
+	[BACKEND_PROC] = "proc",
+};
+
+const char *backend_name(enum backend b)
+{
+	return b < BACKEND_NR ? backend_names[b] : "auto";
+}
+
+int set_backend(const char *arg)
+{
+	enum backend b;
+
+	for (b = 0; b < BACKEND_NR; b++) {
+		if (!strcmp(arg, backend_names[b])) {
+			backend_forced = b;
+			return 0;
+		}
+	}
+	return usage_err(NULL, "invalid --backend '%s': expected module, bpf, procmap or proc",
+			 arg);
+}
+
+/* Whether this kernel answers PROCMAP_QUERY (6.11+), asked of our own maps. */
+static bool procmap_works(void)
+{
+	struct procmap_query q = { .size = sizeof(q),
+				   .query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA };
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	bool works;
+
+	if (fd < 0)
+		return false;
+	works = !ioctl(fd, PROCMAP_QUERY, &q);
+	close(fd);
+	return works;
+}
+
+/*
+ * The module: 1 taken, 0 declined (no module, or not root: the others may
+ * still serve) with *err its errno, -1 after p_err().
+ */
+static int src_try_module(struct lens_src *s, int *err)
+{
+	s->fd = dev_open();
+	if (s->fd >= 0)
+		return 1;
+	*err = errno;
+	if (backend_forced == BACKEND_NR &&
+	    (*err == ENOENT || *err == EACCES || *err == EPERM))
+		return 0;
+	dev_explain_open_error(*err, NULL);
+	return -1;
+}
+
+/* "module not loaded" and the like: the short reason of a note */
+static const char *module_declined(int err)
+{
+	if (err == ENOENT)
+		return access("/sys/module/vmalens", F_OK) ? "module not loaded" :
+		       "the module is loaded but the device node is missing";
+	return "root only";
+}
+
+/* BPF: 1 taken, 0 declined, -1 after p_err(). */
+static int src_try_bpf(void)
+{
+	struct vmalens_mm_layout self;
+
+	if (!bpf_layout(getpid(), &self))
+		return 1;
+	if (backend_forced == BACKEND_NR)
+		return 0;
+	p_err("the BPF backend cannot be used: %s", bpf_decline_reason());
+	return -1;
+}
+
+int src_open(struct lens_src *s, bool need_layout)
+{
+	enum backend forced = backend_forced;
+	char bpf_why[256] = "";
+	int ret, mod_err = 0;
+
+	s->fd = -1;
+	s->note[0] = '\0';
+	s->backend = BACKEND_MODULE;
+	if (forced == BACKEND_NR || forced == BACKEND_MODULE) {
+		ret = src_try_module(s, &mod_err);
+		if (ret)
+			return ret < 0 ? -1 : 0;
+	}
+	s->backend = BACKEND_BPF;
+	if (forced == BACKEND_NR || forced == BACKEND_BPF) {
+		ret = src_try_bpf();
+		if (ret > 0 && forced == BACKEND_NR)
+			snprintf(s->note, sizeof(s->note),
+				 "%s not available (%s); reading through the BPF backend",
+				 VMALENS_DEVICE, module_declined(mod_err));
+		if (ret)
+			return ret < 0 ? -1 : 0;
+		snprintf(bpf_why, sizeof(bpf_why), "the BPF backend declined: %s",
+			 bpf_decline_reason());
+	}
+	if (need_layout) {
+		if (forced != BACKEND_NR)
+			p_err("the %s backend has no layouts: only module and bpf have",
+			      backend_name(forced));
+		else
+			dev_explain_open_error(mod_err, bpf_why);
+		return -1;
+	}
+	s->backend = BACKEND_PROCMAP;
+	if ((forced == BACKEND_NR || forced == BACKEND_PROCMAP) && procmap_works()) {
+		if (forced == BACKEND_NR)
+			snprintf(s->note, sizeof(s->note),
+				 "%s not available (%s; %s); reading the VMAs with PROCMAP_QUERY on /proc/PID/maps (no kind/flags from the module)",
+				 VMALENS_DEVICE, module_declined(mod_err), bpf_why);
+		return 0;
+	}
+	if (forced == BACKEND_PROCMAP) {
+		p_err("this kernel has no PROCMAP_QUERY (it came in 6.11); try --backend=proc");
+		return -1;
+	}
+	s->backend = BACKEND_PROC;
+	if (forced == BACKEND_NR)
+		snprintf(s->note, sizeof(s->note),
+			 "%s not available (%s; %s) and no PROCMAP_QUERY (kernel < 6.11); reading /proc/PID/maps",
+			 VMALENS_DEVICE, module_declined(mod_err), bpf_why);
+	return 0;
+}
+
+void src_note(struct lens_src *s)
+{
+	if (s->note[0])
+		p_note("%s", s->note);
+	s->note[0] = '\0';
+}
+
+void src_close(struct lens_src *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/* A BPF backend's failure for pid, as the module tells the same cause. */
+static int bpf_pid_error(pid_t pid, int err, const char *what)
+{
+	char dir[32];
+
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if (err == -ESRCH && !access(dir, F_OK))
+		err = -ENXIO;	/* in /proc, but no mm: a kernel thread or a zombie */
+	if (err == -ESRCH || err == -ENXIO || err == -EAGAIN)
+		explain_pid_error(pid, -err, what);
+	else
+		p_err("%s for process %d: %s (%s)", what, pid, strerror(-err),
+		      bpf_decline_reason());
+	return -1;
+}
+
+int src_layout(struct lens_src *s, pid_t pid, struct vmalens_mm_layout *l)
+{
+	int err;
+
+	if (s->backend == BACKEND_MODULE)
+		return dev_layout(s->fd, pid, l);
+	err = bpf_layout(pid, l);
+	if (err)
+		return bpf_pid_error(pid, err, "the BPF task iterator");
+	src_note(s);
+	return 0;
+}
+
+static int src_read_vmas(struct lens_src *s, pid_t pid, struct vma_list *l)
 {
 	struct vmalens_mm_layout lay;
-	int fd = dev_open(), ret;
+	int err;
 
 	memset(l, 0, sizeof(*l));
-	/* no module, or not root: /proc still serves what ptrace allows */
-	if (fd < 0 && (errno == ENOENT || errno == EACCES || errno == EPERM))
-		return proc_vmas(pid, l);
-	if (fd < 0)
-		return dev_open_or_explain();
-	ret = dev_vmas(fd, pid, l);
-	if (!ret && !dev_layout(fd, pid, &lay)) {
+	switch (s->backend) {
+	case BACKEND_MODULE:
+		if (dev_vmas(s->fd, pid, l))
+			return -1;
+		if (!dev_layout(s->fd, pid, &lay)) {
+			l->guard = lay.stack_guard_gap;
+			vma_list_add_gate(l, lay.compat);
+		}
+		return 0;
+	case BACKEND_BPF:
+		l->source = BACKEND_BPF;
+		err = bpf_vmas(pid, l);
+		if (!err)
+			err = bpf_layout(pid, &lay);
+		if (err) {
+			vma_list_free(l);
+			return bpf_pid_error(pid, err, "the BPF task_vma iterator");
+		}
 		l->guard = lay.stack_guard_gap;
 		vma_list_add_gate(l, lay.compat);
+		return 0;
+	case BACKEND_PROCMAP:
+		err = procmap_vmas(pid, l);
+		/* -ENOTTY was ruled out at open: only a kernel that changed its mind */
+		return err == -ENOTTY ? maps_vmas(pid, l) : err;
+	default:
+		return maps_vmas(pid, l);
 	}
-	close(fd);
+}
+
+int src_vmas(struct lens_src *s, pid_t pid, struct vma_list *l)
+{
+	int ret = src_read_vmas(s, pid, l);
+
+	if (!ret)
+		src_note(s);
+	return ret;
+}
+
+int read_vmas(pid_t pid, struct vma_list *l)
+{
+	struct lens_src s;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	if (src_open(&s, false))
+		return -1;
+	ret = src_vmas(&s, pid, l);
+	src_close(&s);
 	return ret;
 }

@@ -5,7 +5,7 @@
 
 _vmalens_cmds="show layout vmas query probe tasks diff aslr version help"
 # Before or after the command; --version only before it.
-_vmalens_global_opts="--json --pretty --help --quiet --color"
+_vmalens_global_opts="--json --pretty --help --quiet --color --backend"
 _vmalens_probe_flags="private shared anonymous fixed fixed_noreplace 32bit
 stack growsdown hugetlb noreserve populate locked"
 
@@ -94,6 +94,7 @@ _vmalens()
 	case $prev in
 	--mode)	COMPREPLY=($(compgen -W "auto topdown bottomup" -- "$cur")); return ;;
 	--sort)	COMPREPLY=($(compgen -W "pid map_count total_vm" -- "$cur")); return ;;
+	--backend) COMPREPLY=($(compgen -W "module bpf procmap proc" -- "$cur")); return ;;
 	--flags) compopt -o nospace 2>/dev/null
 		COMPREPLY=($(compgen -W "$(_vmalens_flags "$cur")" -- "$cur")); return ;;
 	--file|--exec) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -102,6 +103,8 @@ _vmalens()
 	esac
 	case $cur in
 	--color=*) COMPREPLY=($(compgen -P --color= -W "never always auto" -- "${cur#--color=}"))
+		return ;;
+	--backend=*) COMPREPLY=($(compgen -P --backend= -W "module bpf procmap proc" -- "${cur#--backend=}"))
 		return ;;
 	-*)	if [ -z "$cmd" ]; then
 			COMPREPLY=($(compgen -W "$_vmalens_global_opts --version" -- "$cur"))
