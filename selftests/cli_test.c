@@ -7,7 +7,10 @@
  * object "show --json" embeds; "tasks" and "version" from the ioctls, also
  * without debugfs mounted; and each documented error message for its cause
  * (module not loaded, no device node, not root, no CAP_SYS_PTRACE, no such
- * process, no mm); a process name wherever a pid goes, and its errors.
+ * process, no mm); a process name wherever a pid goes, and its errors;
+ * and the backends: the module's layout and VMAs, the BPF backend's and
+ * /proc's agree field by field, and without the module the next backend
+ * serves and says so.
  *
  * The binary is $VMALENS, else ../bin/vmalens next to this test.
  */
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1021,7 +1025,8 @@ TEST_F_TIMEOUT(cli, error_messages, 300)
 
 	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
 
-	run_cli(&r, hide_module, "show", num(t.pid), NULL);
+	/* the module's own messages: the other backends would serve show */
+	run_cli(&r, hide_module, "--backend=module", "show", num(t.pid), NULL);
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "module not loaded? try: sudo insmod")) TH_LOG("%s", r.err);
 	EXPECT_EQ(1, count_lines(r.err, NULL)) TH_LOG("one line: %s", r.err);
@@ -1038,7 +1043,7 @@ TEST_F_TIMEOUT(cli, error_messages, 300)
 	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
 	EXPECT_NE(NULL, strstr(r.out, "\"mapped\":false")) TH_LOG("%s", r.out);
 
-	run_cli(&r, hide_device, "show", num(t.pid), NULL);
+	run_cli(&r, hide_device, "--backend=module", "show", num(t.pid), NULL);
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "module loaded but /dev/vmalens is missing; create it: mknod /dev/vmalens c"))
 		TH_LOG("%s", r.err);
@@ -1048,11 +1053,11 @@ TEST_F_TIMEOUT(cli, error_messages, 300)
 	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
 	EXPECT_EQ(NULL, strstr(r.err, "debugfs")) TH_LOG("%s", r.err);
 
-	run_cli(&r, hide_module, "tasks", NULL);
+	run_cli(&r, hide_module, "--backend=module", "tasks", NULL);
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "module not loaded? try: sudo insmod")) TH_LOG("%s", r.err);
 
-	run_cli(&r, as_nobody, "show", num(t.pid), NULL);
+	run_cli(&r, as_nobody, "--backend=module", "show", num(t.pid), NULL);
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "permission denied; the device is root-only")) TH_LOG("%s", r.err);
 
@@ -1365,6 +1370,273 @@ TEST_F_TIMEOUT(cli, module_and_fallback_agree, 300)
 	EXPECT_STREQ(r.err, fb.err);
 	run_free(&r);
 	run_free(&fb);
+}
+
+/* --- backends: the module, BPF and /proc, each written apart ------------ */
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA		0x53564d41
+#define PR_SET_VMA_ANON_NAME	0
+#endif
+
+#define VARIED_PAGES	300
+
+/*
+ * A target of every kind the backends must agree on: a brk heap, ~300
+ * VMAs of alternating protection, a private and a shared mapping of a
+ * file that is then deleted, and an anonymous VMA named where the kernel
+ * has anon names (reported as anon_name=1).
+ */
+static void setup_varied(char *report, size_t size, void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char path[64], *p, *named;
+	int fd, i, anon_name;
+
+	(void)arg;
+	p = malloc(100000);
+	if (p)
+		p[0] = 1;
+	p = mmap(NULL, VARIED_PAGES * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (i = 1; p != MAP_FAILED && i < VARIED_PAGES; i += 2)
+		mprotect(p + i * page, page, i % 4 == 1 ? PROT_READ : PROT_NONE);
+	snprintf(path, sizeof(path), "/tmp/cli_test_deleted.%d", getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && !ftruncate(fd, 4 * page)) {
+		mmap(NULL, 2 * page, PROT_READ, MAP_PRIVATE, fd, 0);
+		mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 2 * page);
+	}
+	unlink(path);
+	named = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	anon_name = named != MAP_FAILED &&
+		    !prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, named, 3 * page, "cli_test");
+	snprintf(report, size, "ready=1 anon_name=%d", anon_name);
+}
+
+/* A legacy (bottom-up) layout, chosen at exec as setarch -L does. */
+static int pre_legacy(void *arg)
+{
+	(void)arg;
+	return personality(PER_LINUX | ADDR_COMPAT_LAYOUT) == -1 ? -1 : 0;
+}
+
+/* "bpf_backend" of version --json: whether this vmalens was built with it. */
+static bool cli_has_bpf(void)
+{
+	struct run r = { 0 };
+	struct json_object *o, *b;
+	char why[256];
+	bool has;
+
+	run_cli(&r, NULL, "--json", "version", NULL);
+	o = parse_json(r.out, why, sizeof(why));
+	has = o && json_object_object_get_ex(o, "bpf_backend", &b) && json_object_get_boolean(b);
+	json_object_put(o);
+	run_free(&r);
+	return has;
+}
+
+/* @args (up to 3, NULL-ended) of @pid through --backend=@backend, parsed. */
+static struct json_object *json_through(const char *backend, const char *cmd, pid_t pid,
+					char *why, size_t len)
+{
+	char opt[64];
+	struct run r = { 0 };
+	struct json_object *o = NULL;
+
+	snprintf(opt, sizeof(opt), "--backend=%s", backend);
+	run_cli(&r, NULL, opt, "--json", cmd, num(pid), NULL);
+	if (r.status)
+		snprintf(why, len, "%s %s: exit %d: %s", opt, cmd, r.status, r.err);
+	else
+		o = parse_json(r.out, why, len);
+	run_free(&r);
+	return o;
+}
+
+/*
+ * Every member of @a equal in @b, and no member more in @b: 0, else -1
+ * with the first difference in @why.  @skip, NULL-ended, are left out.
+ */
+static int same_object(struct json_object *a, struct json_object *b, const char *const *skip,
+		       const char *names, char *why, size_t len)
+{
+	const char *const *k;
+	struct json_object *y;
+
+	if (json_object_object_length(a) != json_object_object_length(b)) {
+		snprintf(why, len, "%s: %d vs %d members in %s", names,
+			 json_object_object_length(a), json_object_object_length(b),
+			 json_object_get_string(a));
+		return -1;
+	}
+	json_object_object_foreach(a, key, x) {
+		for (k = skip; k && *k && strcmp(*k, key); k++)
+			;
+		if (k && *k)
+			continue;
+		if (!json_object_object_get_ex(b, key, &y) || !json_object_equal(x, y)) {
+			snprintf(why, len, "%s: %s is %s vs %s in %s", names, key,
+				 json_object_to_json_string(x), y ? json_object_to_json_string(y) : "-",
+				 json_object_get_string(a));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The layout's members /proc/PID/stat also has, with their field numbers. */
+static const struct {
+	const char *key;
+	int field;
+} stat_fields[] = {
+	{ "start_code", 26 }, { "end_code", 27 }, { "start_stack", 28 },
+	{ "start_data", 45 }, { "end_data", 46 }, { "start_brk", 47 },
+	{ "arg_start", 48 }, { "arg_end", 49 }, { "env_start", 50 }, { "env_end", 51 },
+};
+
+/* The BPF layout's members against /proc/PID/stat: 0, or -1 with @why. */
+static int layout_matches_stat(struct json_object *lay, pid_t pid, char *why, size_t len)
+{
+	unsigned long f[52], v;
+	size_t i;
+
+	if (proc_stat_fields(pid, f, 52)) {
+		snprintf(why, len, "cannot read /proc/%d/stat", pid);
+		return -1;
+	}
+	for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
+		v = strtoul(jstr(lay, stat_fields[i].key) ?: "", NULL, 16);
+		if (v != f[stat_fields[i].field]) {
+			snprintf(why, len, "%s 0x%lx, /proc/%d/stat field %d 0x%lx", stat_fields[i].key,
+				 v, pid, stat_fields[i].field, f[stat_fields[i].field]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One process three ways: the module's layout and VMAs equal the BPF
+ * backend's member by member (two programs written apart that read the
+ * same mm_struct), and the BPF backend's agree with /proc/PID/stat and,
+ * VMA by VMA, with /proc/PID/maps (a third, the kernel's own text).
+ */
+static void three_way(struct __test_metadata *_metadata, pid_t pid, bool anon_name)
+{
+	/* the target is stopped only in spirit: its own stack may move between reads */
+	static const char *const lay_skip[] = { NULL };
+	struct json_object *mod_l, *bpf_l, *mod_v, *bpf_v, *proc_v, *a;
+	char why[1024] = "";
+	size_t i, named = 0;
+
+	mod_l = json_through("module", "layout", pid, why, sizeof(why));
+	ASSERT_NE(NULL, mod_l) TH_LOG("%s", why);
+	bpf_l = json_through("bpf", "layout", pid, why, sizeof(why));
+	ASSERT_NE(NULL, bpf_l) TH_LOG("%s", why);
+	EXPECT_EQ(0, same_object(mod_l, bpf_l, lay_skip, "layout module vs bpf", why,
+				 sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(0, layout_matches_stat(bpf_l, pid, why, sizeof(why))) TH_LOG("%s", why);
+
+	mod_v = json_through("module", "vmas", pid, why, sizeof(why));
+	ASSERT_NE(NULL, mod_v) TH_LOG("%s", why);
+	bpf_v = json_through("bpf", "vmas", pid, why, sizeof(why));
+	ASSERT_NE(NULL, bpf_v) TH_LOG("%s", why);
+	proc_v = json_through("proc", "vmas", pid, why, sizeof(why));
+	ASSERT_NE(NULL, proc_v) TH_LOG("%s", why);
+	ASSERT_EQ(json_object_array_length(mod_v), json_object_array_length(bpf_v));
+	ASSERT_EQ(json_object_array_length(proc_v), json_object_array_length(bpf_v));
+	for (i = 0; i < json_object_array_length(bpf_v); i++) {
+		a = json_object_array_get_idx(bpf_v, i);
+		EXPECT_EQ(0, same_object(json_object_array_get_idx(mod_v, i), a, NULL,
+					 "VMA module vs bpf", why, sizeof(why)))
+			TH_LOG("VMA %zu: %s", i, why);
+		EXPECT_EQ(0, same_vma(a, json_object_array_get_idx(proc_v, i), why, sizeof(why)))
+			TH_LOG("VMA %zu, bpf vs /proc: %s", i, why);
+		named += jstr(a, "path") && !strcmp(jstr(a, "path"), "[anon:cli_test]");
+	}
+	EXPECT_EQ(anon_name, named == 1) TH_LOG("%zu VMAs named [anon:cli_test]", named);
+	json_object_put(mod_l);
+	json_object_put(bpf_l);
+	json_object_put(mod_v);
+	json_object_put(bpf_v);
+	json_object_put(proc_v);
+}
+
+/* Whether --backend=bpf serves here; on a kernel without task_vma it must decline. */
+static bool bpf_serves(struct __test_metadata *_metadata)
+{
+	struct run r = { 0 };
+	bool serves;
+
+	run_cli(&r, NULL, "--backend=bpf", "layout", NULL);
+	serves = r.status == 0;
+	if (!serves && vml_kernel_release() < 512) {	/* 5.12: iter/task_vma */
+		EXPECT_NE(NULL, strstr(r.err, "the BPF backend cannot be used")) TH_LOG("%s", r.err);
+	} else {
+		EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	}
+	run_free(&r);
+	return serves;
+}
+
+TEST_F_TIMEOUT(cli, backends_agree_field_by_field, 300)
+{
+	struct target t;
+
+	if (!cli_has_bpf())
+		SKIP(return, "vmalens was built without the BPF backend");
+	if (!bpf_serves(_metadata))
+		SKIP(return, "the kernel has no task_vma iterator (5.12+): the backend declines");
+	ASSERT_EQ(0, target_fork(&t, setup_varied, NULL));
+	three_way(_metadata, t.pid, report_ul(&t, "anon_name"));
+	target_kill(&t);
+	ASSERT_EQ(0, target_exec(&t, "/proc/self/exe", pre_legacy, NULL));
+	three_way(_metadata, t.pid, false);
+	target_kill(&t);
+	three_way(_metadata, 1, false);
+}
+
+/*
+ * With no module, the CLI says once which backend it read through: BPF
+ * where it serves, else PROCMAP_QUERY or /proc with BPF's reason; show
+ * still draws, without the dry-run.
+ */
+TEST_F_TIMEOUT(cli, without_module_the_next_backend_says_so, 300)
+{
+	struct run r = { 0 };
+	struct target t;
+	bool bpf = cli_has_bpf() && bpf_serves(_metadata);
+
+	ASSERT_EQ(0, target_fork(&t, setup_small, NULL));
+	run_cli(&r, hide_module_and_sysfs, "vmas", num(t.pid), NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(1, count_lines(r.err, NULL)) TH_LOG("one note: %s", r.err);
+	if (bpf) {
+		EXPECT_NE(NULL, strstr(r.err, "module not loaded); reading through the BPF backend"))
+			TH_LOG("%s", r.err);
+		run_cli(&r, hide_module_and_sysfs, "show", num(t.pid), NULL);
+		EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+		EXPECT_NE(NULL, strstr(r.out, "next mmap    unknown: the dry-run needs the module"))
+			TH_LOG("%s", r.out);
+		run_cli(&r, hide_module_and_sysfs, "--json", "tasks", NULL);
+		EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+		EXPECT_NE(NULL, strstr(r.out, "\"comm\":\"init\"")) TH_LOG("%.300s", r.out);
+	} else {
+		EXPECT_NE(NULL, strstr(r.err, "the BPF backend declined: ")) TH_LOG("%s", r.err);
+		run_cli(&r, hide_module_and_sysfs, "show", num(t.pid), NULL);
+		EXPECT_EQ(1, r.status);
+		EXPECT_NE(NULL, strstr(r.err, "module not loaded? try: sudo insmod")) TH_LOG("%s", r.err);
+	}
+	run_cli(&r, hide_module_and_sysfs, "--backend=proc", "layout", num(t.pid), NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "the proc backend has no layouts")) TH_LOG("%s", r.err);
+	run_cli(&r, hide_module_and_sysfs, "probe", num(t.pid), "--len", "4K", NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "the dry-run needs the module")) TH_LOG("%s", r.err);
+	run_free(&r);
+	target_kill(&t);
 }
 
 TEST_HARNESS_MAIN
