@@ -772,6 +772,11 @@ bool debug_kernel(void)
 	       !access("/sys/kernel/debug/kmemleak", F_OK);
 }
 
+bool vml_module_loaded(void)
+{
+	return !access("/sys/module/vmalens", F_OK);
+}
+
 int vml_kernel_release(void)
 {
 	int major, minor;

@@ -112,6 +112,18 @@ bool report_has(const struct target *t, const char *key);
 uint64_t vml_rand(uint64_t *state);
 long env_long(const char *name, long def);
 bool debug_kernel(void);
+/*
+ * Whether the vmalens module is loaded (/sys/module/vmalens): the bed
+ * loads it unless booted with "vmtest run --no-module", where a test of
+ * the module skips with VML_SKIP_WITHOUT_MODULE(); a test of the CLI's
+ * other backends can make sure the module is not there.
+ */
+bool vml_module_loaded(void);
+#define VML_SKIP_WITHOUT_MODULE(statement)				\
+	do {								\
+		if (!vml_module_loaded())				\
+			SKIP(statement, "the vmalens module is not loaded"); \
+	} while (0)
 /* The running kernel's release as major * 100 + minor (518: 5.18); -1 */
 int vml_kernel_release(void);
 /* What one PMD maps: page_size / 8 entries of 8 bytes on 64-bit tables */
