@@ -5,7 +5,8 @@
  * loaded once, on first use, and serves every request after; each
  * request creates one iterator, reads it to its end and lets it go.
  *
- * Pids are the initial pid namespace's: the program compares task->tgid.
+ * Pids are the initial pid namespace's: the program compares task->tgid,
+ * so in a child pid namespace the backend declines.
  *
  * Every function is quiet: it returns -errno and leaves the sentence to
  * bpf_decline_reason(), for the caller to print or not. libbpf is quiet
@@ -153,6 +154,28 @@ static void bpf_unload(void)
 	skel = NULL;
 }
 
+/*
+ * Whether vmalens runs in a child pid namespace: then /proc/self/status
+ * gives NSpid one pid per level.  Its pids are not the task->tgid the
+ * iterators compare, and the backend must not answer for another
+ * process than the one asked for.
+ */
+static bool in_child_pid_ns(void)
+{
+	char line[256];
+	bool nested = false;
+	FILE *f = fopen("/proc/self/status", "re");
+	int a, b;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "NSpid: %d %d", &a, &b) == 2)
+			nested = true;
+	fclose(f);
+	return nested;
+}
+
 /* Open and load the object on first use; 0 or the sticky -errno. */
 static int bpf_load(void)
 {
@@ -164,6 +187,10 @@ static int bpf_load(void)
 		return load_err;
 	debug = getenv("VMALENS_BPF_DEBUG");
 	libbpf_set_print(libbpf_quiet);
+	if (in_child_pid_ns()) {
+		load_err = decline(-EOPNOTSUPP, "vmalens runs in a child pid namespace; the BPF iterators know the initial one's pids");
+		return load_err;
+	}
 	if (access(BTF_VMLINUX, R_OK)) {
 		load_err = decline(-EOPNOTSUPP, "the kernel has no BTF (%s: CONFIG_DEBUG_INFO_BTF)",
 				   BTF_VMLINUX);

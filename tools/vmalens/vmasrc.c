@@ -394,6 +394,9 @@ int set_backend(const char *arg)
 			 arg);
 }
 
+/* why src_try_bpf() declined */
+static char bpf_declined[200];
+
 /* Whether this kernel answers PROCMAP_QUERY (6.11+), asked of our own maps. */
 static bool procmap_works(void)
 {
@@ -435,16 +438,48 @@ static const char *module_declined(int err)
 	return "root only";
 }
 
-/* BPF: 1 taken, 0 declined, -1 after p_err(). */
+/* Our own arg_start, field 48 of /proc/self/stat; 0 if unknown. */
+static uint64_t self_arg_start(void)
+{
+	char *text, *p;
+	uint64_t v = 0;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), err, field;
+
+	if (fd < 0)
+		return 0;
+	text = read_all(fd, &err);
+	close(fd);
+	p = text ? strrchr(text, ')') : NULL;
+	/* field 3 follows the comm's ')' */
+	for (field = 2; p && field < 48; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	free(text);
+	return v;
+}
+
+/*
+ * BPF: 1 taken, 0 declined, -1 after p_err().  The iterators know the
+ * initial pid namespace's pids: our own pid must name our own process
+ * there, or every answer would be about another one.
+ */
 static int src_try_bpf(void)
 {
 	struct vmalens_mm_layout self;
+	const char *why;
 
-	if (!bpf_layout(getpid(), &self))
+	if (bpf_layout(getpid(), &self))
+		why = bpf_decline_reason();
+	else if (self.arg_start != self_arg_start())
+		why = "our pid names another process to BPF (a child pid namespace)";
+	else
 		return 1;
-	if (backend_forced == BACKEND_NR)
+	if (backend_forced == BACKEND_NR) {
+		snprintf(bpf_declined, sizeof(bpf_declined), "%s", why);
 		return 0;
-	p_err("the BPF backend cannot be used: %s", bpf_decline_reason());
+	}
+	p_err("the BPF backend cannot be used: %s", why);
 	return -1;
 }
 
@@ -472,7 +507,7 @@ int src_open(struct lens_src *s, bool need_layout)
 		if (ret)
 			return ret < 0 ? -1 : 0;
 		snprintf(bpf_why, sizeof(bpf_why), "the BPF backend declined: %s",
-			 bpf_decline_reason());
+			 bpf_declined);
 	}
 	if (need_layout) {
 		if (forced != BACKEND_NR)
