@@ -1302,7 +1302,7 @@ static int same_vma(struct json_object *a, struct json_object *b, char *why, siz
 		x = jget(a, keys[k]);
 		y = jget(b, keys[k]);
 		if (!x || !y || strcmp(json_object_get_string(x), json_object_get_string(y))) {
-			snprintf(why, len, "%s: %s (module) vs %s (/proc) in %s",
+			snprintf(why, len, "%s: %s (vmalens) vs %s (/proc) in %s",
 				 keys[k], x ? json_object_get_string(x) : "-",
 				 y ? json_object_get_string(y) : "-", json_object_get_string(a));
 			return -1;
