@@ -983,11 +983,12 @@ int do_aslr(int argc, char **argv)
 		return usage_err("aslr", "--file is what the sampler maps; not with --exec");
 
 	if (backend_forced != BACKEND_NR && backend_forced != BACKEND_MODULE)
-		return usage_err("aslr", "the kernel's ASLR constants are the module's to read; --backend=%s has none",
-				 backend_name(backend_forced));
+		return usage_err("aslr", "the kernel's ASLR constants are the module's to read; "
+				 "--backend=%s has none", backend_name(backend_forced));
 	fd = dev_open();
 	if (fd < 0) {
-		dev_explain_open_error(errno, "aslr needs the module: it judges the samples by the kernel's ASLR constants");
+		dev_explain_open_error(errno, "aslr needs the module: it judges the samples "
+				       "by the kernel's ASLR constants");
 		return EXIT_ERR;
 	}
 	if (!aslr_exec) {

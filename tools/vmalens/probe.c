@@ -253,7 +253,8 @@ int do_probe(int argc, char **argv)
 		return ret;
 	fd = dev_open();
 	if (fd < 0) {
-		dev_explain_open_error(errno, "the dry-run needs the module: no other backend has it");
+		dev_explain_open_error(errno,
+				       "the dry-run needs the module: no other backend has it");
 		ret = EXIT_ERR;
 		goto out;
 	}
