@@ -284,10 +284,7 @@ out_link:
 	return err;
 }
 
-/*
- * The settings the program could not read from kallsyms: 0 (not found)
- * or -2 in the fields it fills from symbols; page_size always.
- */
+/* A /proc/sys/vm setting, or @fallback where it cannot be read. */
 static long read_sysctl(const char *name, long fallback)
 {
 	char path[64];
@@ -304,6 +301,10 @@ static long read_sysctl(const char *name, long fallback)
 	return val;
 }
 
+/*
+ * The settings the program could not read from kallsyms: 0 (not found)
+ * or -2 in the fields it fills from symbols; page_size always.
+ */
 static void layout_settings(struct vmalens_mm_layout *l)
 {
 	l->page_size = 1ULL << page_shift();
