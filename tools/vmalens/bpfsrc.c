@@ -310,6 +310,11 @@ static void layout_settings(struct vmalens_mm_layout *l)
 	l->page_size = 1ULL << page_shift();
 	if (!l->stack_guard_gap)	/* the kernel's default: 256 pages */
 		l->stack_guard_gap = 256 * l->page_size;
+	/*
+	 * Only vm.mmap_min_addr's DAC part: the LSM part (CONFIG_LSM_MMAP_MIN_ADDR)
+	 * may raise the kernel's own value above it.  Seen on arm64-6.1, where
+	 * the kallsyms read did not serve: 4096 for the module's 32768.
+	 */
 	if (!l->mmap_min_addr)
 		l->mmap_min_addr = read_sysctl("mmap_min_addr", 0);
 	if (l->mmap_rnd_bits == -2)
